@@ -22,7 +22,8 @@ use std::marker::PhantomData;
     label = "this argument's type must implement `serde::Deserialize` and `schemars::JsonSchema`",
     note = "derive both: `#[derive(serde::Deserialize, schemars::JsonSchema)]`"
 )]
-pub trait ToolArgument {}
+pub trait ToolArgument: DeserializeOwned + JsonSchema {}
+#[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {}
 
 /// Compile-time check that `T` can be a tool argument.
@@ -34,7 +35,8 @@ pub fn assert_tool_argument<T: ToolArgument>() {}
     label = "this argument's type must implement `serde::Deserialize`",
     note = "prompt arguments and URI template variables arrive as strings; use `String` or a type that deserializes from one"
 )]
-pub trait StringArgument {}
+pub trait StringArgument: DeserializeOwned {}
+#[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned> StringArgument for T {}
 
 /// Compile-time check that `T` can be a prompt or URI-template argument.
@@ -46,7 +48,8 @@ pub fn assert_string_argument<T: StringArgument>() {}
     label = "tools return `impl Serialize` (with `JsonSchema` for structured output), `Content`, `Vec<Content>` or `CallToolResult`",
     note = "derive `serde::Serialize` (and `schemars::JsonSchema`) on the type, or wrap it in `Result<_, E: Display>`"
 )]
-pub trait ToolOutput {}
+pub trait ToolOutput: Serialize {}
+#[diagnostic::do_not_recommend]
 impl<T: Serialize> ToolOutput for T {}
 
 /// Compile-time check that `T` can be returned from a tool.

@@ -56,6 +56,18 @@ impl Server {
                     let _ = sink.send(Message::Response(response));
                 }
                 Ok(Payload::Single(message)) => {
+                    // `initialize` and notifications are handled in order, before the next
+                    // line is read; requests run concurrently (a tool may wait on the client).
+                    let inline = match &message {
+                        Message::Request(r) => r.method == "initialize",
+                        _ => true,
+                    };
+                    if inline {
+                        if let Some(r) = self.handle_message(&session, message, Some(sink.clone())).await {
+                            let _ = sink.send(Message::Response(r));
+                        }
+                        continue;
+                    }
                     let (server, session, sink) = (self.clone(), session.clone(), sink.clone());
                     tokio::spawn(async move {
                         if let Some(r) = server.handle_message(&session, message, Some(sink.clone())).await {

@@ -1,0 +1,245 @@
+//! Parsing of the attribute arguments: `#[mcp_server(...)]`, `#[tool(...)]`, `#[resource(...)]`,
+//! `#[prompt(...)]`. Unknown and duplicate keys are errors with suggestions.
+
+use crate::errors::{Errors, unknown_key};
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{LitBool, LitStr};
+
+/// A string value with the span of its literal.
+#[derive(Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+fn set<T>(slot: &mut Option<Spanned<T>>, meta: &ParseNestedMeta, value: T, errors: &mut Errors) {
+    let span = meta.path.get_ident().map_or_else(Span::call_site, |i| i.span());
+    if slot.is_some() {
+        errors.at(span, format!("duplicate `{}`: each key may appear once", path_name(meta)));
+    } else {
+        *slot = Some(Spanned { value, span });
+    }
+}
+
+fn path_name(meta: &ParseNestedMeta) -> String {
+    meta.path.get_ident().map(ToString::to_string).unwrap_or_else(|| "?".into())
+}
+
+fn string(meta: &ParseNestedMeta) -> syn::Result<Spanned<String>> {
+    let lit: LitStr = meta.value()?.parse()?;
+    Ok(Spanned { value: lit.value(), span: lit.span() })
+}
+
+fn boolean(meta: &ParseNestedMeta) -> syn::Result<bool> {
+    if meta.input.peek(syn::Token![=]) {
+        let lit: LitBool = meta.value()?.parse()?;
+        Ok(lit.value)
+    } else {
+        Ok(true)
+    }
+}
+
+/// Runs `each` over `key = value` pairs; errors (including unknown keys) go to `errors`.
+fn parse_args(
+    tokens: TokenStream,
+    errors: &mut Errors,
+    mut each: impl FnMut(&str, &ParseNestedMeta, &mut Errors) -> syn::Result<bool>,
+    what: &str,
+    known: &[&str],
+) {
+    let parser = syn::meta::parser(|meta| {
+        let key = path_name(&meta);
+        if !each(&key, &meta, errors)? {
+            return Err(meta.error(unknown_key(what, &key, known)));
+        }
+        Ok(())
+    });
+    if let Err(e) = parser.parse2(tokens) {
+        errors.push(e);
+    }
+}
+
+/// `#[mcp_server(name = "...", version = "...", title = "...", instructions = "...")]`.
+#[derive(Default)]
+pub struct ServerAttr {
+    pub name: Option<Spanned<String>>,
+    pub version: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    pub instructions: Option<Spanned<String>>,
+}
+
+impl ServerAttr {
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut a = ServerAttr::default();
+        const KNOWN: &[&str] = &["name", "version", "title", "instructions"];
+        parse_args(
+            tokens,
+            errors,
+            |key, meta, errors| {
+                let slot = match key {
+                    "name" => &mut a.name,
+                    "version" => &mut a.version,
+                    "title" => &mut a.title,
+                    "instructions" => &mut a.instructions,
+                    _ => return Ok(false),
+                };
+                let v = string(meta)?;
+                set(slot, meta, v.value, errors);
+                Ok(true)
+            },
+            "`#[mcp_server]` option",
+            KNOWN,
+        );
+        a
+    }
+}
+
+/// `annotations(read_only = true, destructive, idempotent, open_world, title = "...")`.
+#[derive(Default)]
+pub struct Annotations {
+    pub title: Option<Spanned<String>>,
+    pub read_only: Option<Spanned<bool>>,
+    pub destructive: Option<Spanned<bool>>,
+    pub idempotent: Option<Spanned<bool>>,
+    pub open_world: Option<Spanned<bool>>,
+}
+
+/// `#[tool(name, title, description, annotations(...))]`.
+#[derive(Default)]
+pub struct ToolAttr {
+    pub name: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub annotations: Option<Annotations>,
+}
+
+impl ToolAttr {
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut a = ToolAttr::default();
+        const KNOWN: &[&str] = &["name", "title", "description", "annotations"];
+        parse_args(
+            tokens,
+            errors,
+            |key, meta, errors| {
+                match key {
+                    "name" | "title" | "description" => {
+                        let slot = match key {
+                            "name" => &mut a.name,
+                            "title" => &mut a.title,
+                            _ => &mut a.description,
+                        };
+                        let v = string(meta)?;
+                        set(slot, meta, v.value, errors);
+                    }
+                    "annotations" => {
+                        if a.annotations.is_some() {
+                            errors.spanned(&meta.path, "duplicate `annotations`: each key may appear once");
+                        }
+                        let ann = a.annotations.get_or_insert_with(Annotations::default);
+                        meta.parse_nested_meta(|inner| {
+                            let k = path_name(&inner);
+                            let slot = match k.as_str() {
+                                "title" => {
+                                    let v = string(&inner)?;
+                                    set(&mut ann.title, &inner, v.value, errors);
+                                    return Ok(());
+                                }
+                                "read_only" => &mut ann.read_only,
+                                "destructive" => &mut ann.destructive,
+                                "idempotent" => &mut ann.idempotent,
+                                "open_world" => &mut ann.open_world,
+                                _ => {
+                                    return Err(inner.error(unknown_key(
+                                        "tool annotation",
+                                        &k,
+                                        &["title", "read_only", "destructive", "idempotent", "open_world"],
+                                    )));
+                                }
+                            };
+                            let v = boolean(&inner)?;
+                            set(slot, &inner, v, errors);
+                            Ok(())
+                        })?;
+                    }
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            },
+            "`#[tool]` option",
+            KNOWN,
+        );
+        a
+    }
+}
+
+/// `#[resource(uri = "...", name, title, description, mime_type)]`.
+#[derive(Default)]
+pub struct ResourceAttr {
+    pub uri: Option<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub mime_type: Option<Spanned<String>>,
+}
+
+impl ResourceAttr {
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut a = ResourceAttr::default();
+        const KNOWN: &[&str] = &["uri", "name", "title", "description", "mime_type"];
+        parse_args(
+            tokens,
+            errors,
+            |key, meta, errors| {
+                let slot = match key {
+                    "uri" => &mut a.uri,
+                    "name" => &mut a.name,
+                    "title" => &mut a.title,
+                    "description" => &mut a.description,
+                    "mime_type" => &mut a.mime_type,
+                    _ => return Ok(false),
+                };
+                let v = string(meta)?;
+                set(slot, meta, v.value, errors);
+                Ok(true)
+            },
+            "`#[resource]` option",
+            KNOWN,
+        );
+        a
+    }
+}
+
+/// `#[prompt(name, title, description)]`.
+#[derive(Default)]
+pub struct PromptAttr {
+    pub name: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+}
+
+impl PromptAttr {
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut a = PromptAttr::default();
+        const KNOWN: &[&str] = &["name", "title", "description"];
+        parse_args(
+            tokens,
+            errors,
+            |key, meta, errors| {
+                let slot = match key {
+                    "name" => &mut a.name,
+                    "title" => &mut a.title,
+                    "description" => &mut a.description,
+                    _ => return Ok(false),
+                };
+                let v = string(meta)?;
+                set(slot, meta, v.value, errors);
+                Ok(true)
+            },
+            "`#[prompt]` option",
+            KNOWN,
+        );
+        a
+    }
+}
