@@ -31,7 +31,8 @@ impl Kind {
 
 pub struct Member {
     pub kind: Kind,
-    pub attr_span: Span,
+    /// The `tool` / `resource` / `prompt` path of the attribute, for errors about it.
+    pub attr_path: syn::Path,
     pub ident: syn::Ident,
     pub has_receiver: bool,
     pub is_async: bool,
@@ -102,6 +103,18 @@ fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
     )
 }
 
+fn receiver_text(r: &syn::Receiver) -> String {
+    match (&r.reference, &r.mutability, &r.colon_token) {
+        (_, _, Some(_)) => {
+            let ty = &r.ty;
+            format!("self: {}", quote::quote!(#ty).to_string().replace(' ', ""))
+        }
+        (Some(_), Some(_), None) => "&mut self".into(),
+        (None, Some(_), None) => "mut self".into(),
+        _ => "self".into(),
+    }
+}
+
 fn is_context(ty: &Type) -> bool {
     let Type::Reference(r) = ty else { return false };
     matches!(&*r.elem, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Context"))
@@ -135,7 +148,7 @@ impl ServerImpl {
                 "resource" => Kind::Resource(ResourceAttr::parse(tokens, errors)),
                 _ => Kind::Prompt(PromptAttr::parse(tokens, errors)),
             };
-            if let Some(m) = Member::parse(kind, a.span(), method, errors) {
+            if let Some(m) = Member::parse(kind, a.path().clone(), method, errors) {
                 members.push(m);
             }
         }
@@ -144,7 +157,7 @@ impl ServerImpl {
 }
 
 impl Member {
-    fn parse(kind: Kind, attr_span: Span, method: &syn::ImplItemFn, errors: &mut Errors) -> Option<Member> {
+    fn parse(kind: Kind, attr_path: syn::Path, method: &syn::ImplItemFn, errors: &mut Errors) -> Option<Member> {
         let sig = &method.sig;
         let label = kind.label();
         if !sig.generics.params.is_empty() {
@@ -164,7 +177,7 @@ impl Member {
                             format!(
                                 "unsupported receiver `{}`: `#[{label}]` methods take `&self` (or no receiver); \
                                  requests run concurrently, so keep mutable state behind a `Mutex` or `RwLock`",
-                                quote::quote!(#r)
+                                receiver_text(r)
                             ),
                         );
                     }
@@ -190,8 +203,7 @@ impl Member {
                         continue;
                     }
                     let optional = option_inner(&pt.ty).is_some();
-                    let name = syn::Ident::new(pi.ident.to_string().trim_start_matches("r#"), pi.ident.span());
-                    params.push(Param::Arg { name, ty: (*pt.ty).clone(), optional });
+                    params.push(Param::Arg { name: pi.ident.clone(), ty: (*pt.ty).clone(), optional });
                 }
             }
         }
@@ -210,7 +222,7 @@ impl Member {
         };
         Some(Member {
             kind,
-            attr_span,
+            attr_path,
             ident: sig.ident.clone(),
             has_receiver,
             is_async: sig.asyncness.is_some(),
@@ -239,6 +251,11 @@ impl Member {
             Param::Arg { name, ty, optional } => Some((name, ty, *optional)),
             Param::Context => None,
         })
+    }
+
+    /// The argument's public name (`r#type` is `type`).
+    pub fn key(name: &syn::Ident) -> String {
+        syn::ext::IdentExt::unraw(name).to_string()
     }
 
     pub fn takes_context(&self) -> bool {

@@ -41,10 +41,10 @@ pub fn expand(server: &ServerImpl) -> TokenStream {
                 use ::fastmcp::__private::{
                     ContentShape as _, DisplayFailure as _, IntoContent as _, IntoPromptResult as _,
                     IntoResourceContents as _, IntoSerialized as _, ProtocolFailure as _, SchemaShape as _,
-                    TextShape as _,
+                    TextShape as _, Unconvertible as _,
                 };
                 #[allow(dead_code)]
-                fn __assert_types() {
+                fn assert_output_types() {
                     #(#checks)*
                 }
                 ::fastmcp::Server::builder(#name)
@@ -57,21 +57,31 @@ pub fn expand(server: &ServerImpl) -> TokenStream {
     }
 }
 
-/// Trait checks spanned on each argument and return type, so errors point at them.
+/// Return-type checks spanned on the type, so a bad type is reported there.
 fn type_checks(m: &Member) -> TokenStream {
-    let mut out = TokenStream::new();
-    for (_, ty, _) in m.args() {
-        let check = match m.kind {
-            Kind::Tool(_) => quote_spanned!(ty.span()=> ::fastmcp::__private::assert_tool_argument::<#ty>();),
-            _ => quote_spanned!(ty.span()=> ::fastmcp::__private::assert_string_argument::<#ty>();),
-        };
-        out.extend(check);
+    match m.kind {
+        Kind::Tool(_) => {
+            let out_ty = &m.output;
+            quote_spanned!(out_ty.span()=> ::fastmcp::__private::assert_tool_output::<#out_ty>();)
+        }
+        _ => TokenStream::new(),
     }
-    if let Kind::Tool(_) = m.kind {
-        let out_ty = &m.output;
-        out.extend(quote_spanned!(out_ty.span()=> ::fastmcp::__private::assert_tool_output::<#out_ty>();));
-    }
-    out
+}
+
+/// `let <name> = ToolArg::<T>::new("<name>", required);` for each argument (spanned on its
+/// type: that is where an unsupported type is reported).
+fn arg_specs(m: &Member) -> TokenStream {
+    let spec = match m.kind {
+        Kind::Tool(_) => quote!(ToolArg),
+        _ => quote!(StringArg),
+    };
+    m.args()
+        .map(|(name, ty, optional)| {
+            let key = Member::key(name);
+            let required = !optional;
+            quote_spanned!(ty.span()=> let #name = ::fastmcp::__private::#spec::<#ty>::new(#key, #required);)
+        })
+        .collect()
 }
 
 /// `this.method(args…)` with `.await` when async.
@@ -86,15 +96,9 @@ fn call(m: &Member) -> TokenStream {
     quote!(#target(#(#args),*)#await_)
 }
 
-fn takes(m: &Member, method: &str) -> TokenStream {
-    let method = syn::Ident::new(method, proc_macro2::Span::call_site());
-    m.args()
-        .map(|(name, ty, optional)| {
-            let key = name.to_string();
-            let required = !optional;
-            quote_spanned!(ty.span()=> let #name = args.#method::<#ty>(#key, #required)?;)
-        })
-        .collect()
+/// `let <name> = <name>.take(&mut args)?;` for each argument.
+fn takes(m: &Member) -> TokenStream {
+    m.args().map(|(name, _, _)| quote!(let #name = #name.take(&mut args)?;)).collect()
 }
 
 fn closure_params(m: &Member) -> (TokenStream, TokenStream) {
@@ -124,11 +128,7 @@ fn tool(m: &Member, a: &crate::attr::ToolAttr) -> TokenStream {
     let description = a.description.as_ref().map(|d| d.value.clone()).or_else(|| m.docs.clone());
     let description = opt_call("description", description.as_ref());
     let title = opt_call("title", a.title.as_ref().map(|s| &s.value));
-    let schema_args = m.args().map(|(n, ty, optional)| {
-        let key = n.to_string();
-        let required = !optional;
-        quote_spanned!(ty.span()=> .arg::<#ty>(#key, #required))
-    });
+    let schema_args = m.args().map(|(name, _, _)| quote!(.arg(&#name)));
     let annotations = a.annotations.as_ref().map(|ann| {
         let field = |name: &str, v: &Option<crate::attr::Spanned<bool>>| {
             let f = syn::Ident::new(name, proc_macro2::Span::call_site());
@@ -152,9 +152,10 @@ fn tool(m: &Member, a: &crate::attr::ToolAttr) -> TokenStream {
     let output_ty = &m.output;
     let (ctx, args) = closure_params(m);
     let (this_outer, this_inner) = this(m);
-    let takes = takes(m, "take");
+    let takes = takes(m);
+    let specs = arg_specs(m);
     let call = call(m);
-    let convert = quote!((&&::fastmcp::__private::Returned::new(value)).into_call_tool_result(&output));
+    let convert = quote!((&&&::fastmcp::__private::Returned::new(value)).into_call_tool_result(&output));
     let body = if m.returns_result {
         quote! {
             match #call {
@@ -171,6 +172,7 @@ fn tool(m: &Member, a: &crate::attr::ToolAttr) -> TokenStream {
     quote! {
         .tool({
             #this_outer
+            #specs
             let output = (&&&::fastmcp::__private::Shape::<#output_ty>::new()).output_shape();
             ::fastmcp::ToolDef::new(#name)
                 #title
@@ -205,7 +207,8 @@ fn resource(m: &Member, a: &crate::attr::ResourceAttr) -> TokenStream {
     };
     let (ctx, args) = closure_params(m);
     let (this_outer, this_inner) = this(m);
-    let takes = takes(m, "take_from_str");
+    let takes = takes(m);
+    let specs = arg_specs(m);
     let call = call(m);
     let is_template = m.args().next().is_some() || uri.contains('{');
     let def = if is_template {
@@ -217,6 +220,7 @@ fn resource(m: &Member, a: &crate::attr::ResourceAttr) -> TokenStream {
     quote! {
         .#register({
             #this_outer
+            #specs
             #def
                 #title
                 #description
@@ -242,17 +246,19 @@ fn prompt(m: &Member, a: &crate::attr::PromptAttr) -> TokenStream {
     };
     let title = opt_call("title", a.title.as_ref().map(|s| &s.value));
     let arguments = m.args().map(|(n, _, optional)| {
-        let key = n.to_string();
+        let key = Member::key(n);
         let required = !optional;
         quote!(.argument(#key, ::core::option::Option::None, #required))
     });
     let (ctx, args) = closure_params(m);
     let (this_outer, this_inner) = this(m);
-    let takes = takes(m, "take_from_str");
+    let takes = takes(m);
+    let specs = arg_specs(m);
     let call = call(m);
     quote! {
         .prompt({
             #this_outer
+            #specs
             ::fastmcp::PromptDef::new(#name)
                 #title
                 #description_call

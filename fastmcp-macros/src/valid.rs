@@ -24,7 +24,7 @@ pub fn validate(server: &ServerImpl, errors: &mut Errors) {
                 }
             }
             Kind::Resource(attr) => match &attr.uri {
-                None => errors.at(m.attr_span, "`#[resource]` needs a URI: `#[resource(uri = \"scheme://path/{var}\")]`"),
+                None => errors.spanned(&m.attr_path, "`#[resource]` needs a URI: `#[resource(uri = \"scheme://path/{var}\")]`"),
                 Some(uri) => {
                     if uris.insert(uri.value.clone(), ()).is_some() {
                         errors.at(uri.span, format!("duplicate resource URI `{}`", uri.value));
@@ -82,12 +82,12 @@ fn check_template(m: &Member, uri: &str, span: proc_macro2::Span, errors: &mut E
         }
     };
     for v in &vars {
-        if !m.args().any(|(name, _, _)| name == v) {
+        if !m.args().any(|(name, _, _)| Member::key(name) == *v) {
             errors.at(span, format!("URI template variable `{{{v}}}` has no matching parameter: add `{v}: String` to `{}`", m.ident));
         }
     }
     for (name, _, _) in m.args() {
-        if !vars.iter().any(|v| name == v) {
+        if !vars.iter().any(|v| Member::key(name) == *v) {
             errors.spanned(
                 name,
                 format!("parameter `{name}` does not appear in the URI template `{uri}`: resource parameters come from template variables such as `{{{name}}}`"),

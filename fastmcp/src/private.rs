@@ -26,8 +26,65 @@ pub trait ToolArgument: DeserializeOwned + JsonSchema {}
 #[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {}
 
-/// Compile-time check that `T` can be a tool argument.
-pub fn assert_tool_argument<T: ToolArgument>() {}
+/// One tool parameter: its name, whether it is required, and how to read it and describe it.
+/// Created only where `T: ToolArgument` holds, so a bad type is reported once, on the argument.
+pub struct ToolArg<T> {
+    name: &'static str,
+    required: bool,
+    schema: fn(&mut SchemaGenerator) -> schemars::Schema,
+    take: fn(&mut crate::Arguments, &str, bool) -> Result<T, McpError>,
+}
+
+impl<T> Clone for ToolArg<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ToolArg<T> {}
+
+impl<T> ToolArg<T> {
+    /// Declares a parameter.
+    pub fn new(name: &'static str, required: bool) -> Self
+    where
+        T: ToolArgument,
+    {
+        ToolArg { name, required, schema: |g| g.subschema_for::<T>(), take: crate::Arguments::take::<T> }
+    }
+
+    /// Removes and deserializes this argument.
+    pub fn take(&self, args: &mut crate::Arguments) -> Result<T, McpError> {
+        (self.take)(args, self.name, self.required)
+    }
+}
+
+/// One prompt or URI-template parameter (arrives as a string).
+pub struct StringArg<T> {
+    name: &'static str,
+    required: bool,
+    take: fn(&mut crate::Arguments, &str, bool) -> Result<T, McpError>,
+}
+
+impl<T> Clone for StringArg<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for StringArg<T> {}
+
+impl<T> StringArg<T> {
+    /// Declares a parameter.
+    pub fn new(name: &'static str, required: bool) -> Self
+    where
+        T: StringArgument,
+    {
+        StringArg { name, required, take: crate::Arguments::take_from_str::<T> }
+    }
+
+    /// Removes and deserializes this argument.
+    pub fn take(&self, args: &mut crate::Arguments) -> Result<T, McpError> {
+        (self.take)(args, self.name, self.required)
+    }
+}
 
 /// Marks types usable as prompt or URI-template arguments.
 #[diagnostic::on_unimplemented(
@@ -39,8 +96,6 @@ pub trait StringArgument: DeserializeOwned {}
 #[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned> StringArgument for T {}
 
-/// Compile-time check that `T` can be a prompt or URI-template argument.
-pub fn assert_string_argument<T: StringArgument>() {}
 
 /// Marks types a tool may return.
 #[diagnostic::on_unimplemented(
@@ -79,11 +134,11 @@ impl InputSchema {
     }
 
     /// Adds a parameter.
-    pub fn arg<T: JsonSchema>(mut self, name: &str, required: bool) -> Self {
-        let schema = self.generator.subschema_for::<T>();
-        self.properties.insert(name.to_owned(), schema.to_value());
-        if required {
-            self.required.push(Value::String(name.to_owned()));
+    pub fn arg<T>(mut self, arg: &ToolArg<T>) -> Self {
+        let schema = (arg.schema)(&mut self.generator);
+        self.properties.insert(arg.name.to_owned(), schema.to_value());
+        if arg.required {
+            self.required.push(Value::String(arg.name.to_owned()));
         }
         self
     }
@@ -192,7 +247,7 @@ macro_rules! content_types {
         impl ContentShape for &&Shape<$t> {
             fn output_shape(&self) -> OutputShape { OutputShape::Content }
         }
-        impl IntoContent for &Returned<$t> {
+        impl IntoContent for &&Returned<$t> {
             fn into_call_tool_result(&self, _: &OutputShape) -> CallToolResult {
                 self.take().map(ContentLike::into_result).unwrap_or_default()
             }
@@ -236,7 +291,7 @@ impl<T> TextShape for Shape<T> {
 }
 
 /// A tool's return value on its way to a `CallToolResult` (autoref specialization; call as
-/// `(&&Returned::new(v)).into_call_tool_result(&shape)`).
+/// `(&&&Returned::new(v)).into_call_tool_result(&shape)`).
 pub struct Returned<T>(Cell<Option<T>>);
 
 impl<T> Returned<T> {
@@ -254,15 +309,26 @@ pub trait IntoContent {
     /// Converts.
     fn into_call_tool_result(&self, shape: &OutputShape) -> CallToolResult;
 }
-/// Lower priority: serializable values become text (+ structured content).
+/// Middle priority: serializable values become text (+ structured content).
 pub trait IntoSerialized {
     /// Converts.
     fn into_call_tool_result(&self, shape: &OutputShape) -> CallToolResult;
 }
+/// Lowest priority: never chosen for valid return types; lets `assert_tool_output` report a
+/// bad type alone, on the return type.
+pub trait Unconvertible {
+    /// Converts.
+    fn into_call_tool_result(&self, shape: &OutputShape) -> CallToolResult;
+}
+impl<T> Unconvertible for Returned<T> {
+    fn into_call_tool_result(&self, _: &OutputShape) -> CallToolResult {
+        CallToolResult::error("this tool's return type cannot be converted")
+    }
+}
 
 content_types!(CallToolResult, Content, Vec<Content>, ());
 
-impl<T: Serialize> IntoSerialized for Returned<T> {
+impl<T: Serialize> IntoSerialized for &Returned<T> {
     fn into_call_tool_result(&self, shape: &OutputShape) -> CallToolResult {
         let Some(value) = self.take() else { return CallToolResult::default() };
         let value = match serde_json::to_value(&value) {
