@@ -1,9 +1,8 @@
 //! The parsed model of an `#[mcp_server]` impl block.
 
-use crate::attr::{PromptAttr, ResourceAttr, ServerAttr, ToolAttr};
+use crate::attr::{ArgAttr, PromptAttr, ResourceAttr, ServerAttr, ToolAttr};
 use crate::errors::Errors;
 use proc_macro2::{Span, TokenStream};
-use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ImplItem, ItemImpl, Pat, PathArguments, ReturnType, Type};
 
 pub struct ServerImpl {
@@ -45,7 +44,19 @@ pub struct Member {
 
 pub enum Param {
     Context,
-    Arg { name: syn::Ident, ty: Type, optional: bool },
+    Arg(Arg),
+}
+
+/// A parameter that is an argument of the tool, prompt or template.
+pub struct Arg {
+    /// The Rust binding.
+    pub ident: syn::Ident,
+    /// The public name (`#[arg(rename = "...")]`, else the binding without `r#`).
+    pub key: String,
+    pub ty: Type,
+    pub optional: bool,
+    /// `#[arg(description = "...")]`.
+    pub description: Option<String>,
 }
 
 const HELPERS: &[&str] = &["tool", "resource", "prompt"];
@@ -157,8 +168,9 @@ impl ServerImpl {
 }
 
 impl Member {
-    fn parse(kind: Kind, attr_path: syn::Path, method: &syn::ImplItemFn, errors: &mut Errors) -> Option<Member> {
-        let sig = &method.sig;
+    fn parse(kind: Kind, attr_path: syn::Path, method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Member> {
+        let docs = docs(&method.attrs);
+        let sig = &mut method.sig;
         let label = kind.label();
         if !sig.generics.params.is_empty() {
             errors.spanned(&sig.generics, format!("a `#[{label}]` method cannot be generic: its argument types must be known to build the schema"));
@@ -166,14 +178,14 @@ impl Member {
         let mut has_receiver = false;
         let mut params = Vec::new();
         let mut seen_context = false;
-        for input in &sig.inputs {
+        for input in &mut sig.inputs {
             match input {
                 FnArg::Receiver(r) => {
                     if r.reference.is_some() && r.mutability.is_none() && r.colon_token.is_none() {
                         has_receiver = true;
                     } else {
                         errors.spanned(
-                            r,
+                            &*r,
                             format!(
                                 "unsupported receiver `{}`: `#[{label}]` methods take `&self` (or no receiver); \
                                  requests run concurrently, so keep mutable state behind a `Mutex` or `RwLock`",
@@ -183,6 +195,7 @@ impl Member {
                     }
                 }
                 FnArg::Typed(pt) => {
+                    let arg_attr = ArgAttr::take(&mut pt.attrs, errors);
                     if is_context(&pt.ty) {
                         if seen_context {
                             errors.spanned(&pt.ty, "`&Context` may appear only once");
@@ -203,7 +216,14 @@ impl Member {
                         continue;
                     }
                     let optional = option_inner(&pt.ty).is_some();
-                    params.push(Param::Arg { name: pi.ident.clone(), ty: (*pt.ty).clone(), optional });
+                    let key = arg_attr.rename.unwrap_or_else(|| syn::ext::IdentExt::unraw(&pi.ident).to_string());
+                    params.push(Param::Arg(Arg {
+                        ident: pi.ident.clone(),
+                        key,
+                        ty: (*pt.ty).clone(),
+                        optional,
+                        description: arg_attr.description,
+                    }));
                 }
             }
         }
@@ -229,7 +249,7 @@ impl Member {
             params,
             output,
             returns_result,
-            docs: docs(&method.attrs),
+            docs,
         })
     }
 
@@ -246,16 +266,11 @@ impl Member {
         }
     }
 
-    pub fn args(&self) -> impl Iterator<Item = (&syn::Ident, &Type, bool)> {
+    pub fn args(&self) -> impl Iterator<Item = &Arg> {
         self.params.iter().filter_map(|p| match p {
-            Param::Arg { name, ty, optional } => Some((name, ty, *optional)),
+            Param::Arg(a) => Some(a),
             Param::Context => None,
         })
-    }
-
-    /// The argument's public name (`r#type` is `type`).
-    pub fn key(name: &syn::Ident) -> String {
-        syn::ext::IdentExt::unraw(name).to_string()
     }
 
     pub fn takes_context(&self) -> bool {

@@ -243,3 +243,45 @@ impl PromptAttr {
         a
     }
 }
+
+/// `#[arg(rename = "...", description = "...")]` on a parameter; removed from the emitted code.
+#[derive(Default)]
+pub struct ArgAttr {
+    pub rename: Option<String>,
+    pub description: Option<String>,
+}
+
+impl ArgAttr {
+    /// Removes every `#[arg(...)]` from `attrs` and parses them.
+    pub fn take(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> Self {
+        let mut rename = None;
+        let mut description = None;
+        attrs.retain(|a| {
+            if !a.path().is_ident("arg") {
+                return true;
+            }
+            let tokens = match &a.meta {
+                syn::Meta::List(l) => l.tokens.clone(),
+                _ => TokenStream::new(),
+            };
+            parse_args(
+                tokens,
+                errors,
+                |key, meta, errors| {
+                    let slot = match key {
+                        "rename" => &mut rename,
+                        "description" => &mut description,
+                        _ => return Ok(false),
+                    };
+                    let v = string(meta)?;
+                    set(slot, meta, v.value, errors);
+                    Ok(true)
+                },
+                "`#[arg]` option",
+                &["rename", "description"],
+            );
+            false
+        });
+        ArgAttr { rename: rename.map(|s| s.value), description: description.map(|s| s.value) }
+    }
+}

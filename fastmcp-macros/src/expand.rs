@@ -76,10 +76,13 @@ fn arg_specs(m: &Member) -> TokenStream {
         _ => quote!(StringArg),
     };
     m.args()
-        .map(|(name, ty, optional)| {
-            let key = Member::key(name);
-            let required = !optional;
-            quote_spanned!(ty.span()=> let #name = ::fastmcp::__private::#spec::<#ty>::new(#key, #required);)
+        .map(|a| {
+            let (ident, ty, key, required) = (&a.ident, &a.ty, &a.key, !a.optional);
+            let describe = match (&m.kind, &a.description) {
+                (Kind::Tool(_), Some(d)) => quote!(.description(#d)),
+                _ => quote!(),
+            };
+            quote_spanned!(ty.span()=> let #ident = ::fastmcp::__private::#spec::<#ty>::new(#key, #required) #describe;)
         })
         .collect()
 }
@@ -89,7 +92,10 @@ fn call(m: &Member) -> TokenStream {
     let ident = &m.ident;
     let args = m.params.iter().map(|p| match p {
         Param::Context => quote!(&ctx),
-        Param::Arg { name, .. } => quote!(#name),
+        Param::Arg(a) => {
+            let ident = &a.ident;
+            quote!(#ident)
+        }
     });
     let target = if m.has_receiver { quote!(this.#ident) } else { quote!(Self::#ident) };
     let await_ = if m.is_async { quote!(.await) } else { quote!() };
@@ -98,7 +104,12 @@ fn call(m: &Member) -> TokenStream {
 
 /// `let <name> = <name>.take(&mut args)?;` for each argument.
 fn takes(m: &Member) -> TokenStream {
-    m.args().map(|(name, _, _)| quote!(let #name = #name.take(&mut args)?;)).collect()
+    m.args()
+        .map(|a| {
+            let ident = &a.ident;
+            quote!(let #ident = #ident.take(&mut args)?;)
+        })
+        .collect()
 }
 
 fn closure_params(m: &Member) -> (TokenStream, TokenStream) {
@@ -128,7 +139,10 @@ fn tool(m: &Member, a: &crate::attr::ToolAttr) -> TokenStream {
     let description = a.description.as_ref().map(|d| d.value.clone()).or_else(|| m.docs.clone());
     let description = opt_call("description", description.as_ref());
     let title = opt_call("title", a.title.as_ref().map(|s| &s.value));
-    let schema_args = m.args().map(|(name, _, _)| quote!(.arg(&#name)));
+    let schema_args = m.args().map(|a| {
+        let ident = &a.ident;
+        quote!(.arg(&#ident))
+    });
     let annotations = a.annotations.as_ref().map(|ann| {
         let field = |name: &str, v: &Option<crate::attr::Spanned<bool>>| {
             let f = syn::Ident::new(name, proc_macro2::Span::call_site());
@@ -245,10 +259,13 @@ fn prompt(m: &Member, a: &crate::attr::PromptAttr) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let title = opt_call("title", a.title.as_ref().map(|s| &s.value));
-    let arguments = m.args().map(|(n, _, optional)| {
-        let key = Member::key(n);
-        let required = !optional;
-        quote!(.argument(#key, ::core::option::Option::None, #required))
+    let arguments = m.args().map(|a| {
+        let (key, required) = (&a.key, !a.optional);
+        let description = match &a.description {
+            Some(d) => quote!(::core::option::Option::Some(#d)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(.argument(#key, #description, #required))
     });
     let (ctx, args) = closure_params(m);
     let (this_outer, this_inner) = this(m);

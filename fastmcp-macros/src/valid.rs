@@ -82,15 +82,16 @@ fn check_template(m: &Member, uri: &str, span: proc_macro2::Span, errors: &mut E
         }
     };
     for v in &vars {
-        if !m.args().any(|(name, _, _)| Member::key(name) == *v) {
+        if !m.args().any(|a| a.key == *v) {
             errors.at(span, format!("URI template variable `{{{v}}}` has no matching parameter: add `{v}: String` to `{}`", m.ident));
         }
     }
-    for (name, _, _) in m.args() {
-        if !vars.iter().any(|v| Member::key(name) == *v) {
+    for a in m.args() {
+        if !vars.iter().any(|v| a.key == *v) {
+            let key = &a.key;
             errors.spanned(
-                name,
-                format!("parameter `{name}` does not appear in the URI template `{uri}`: resource parameters come from template variables such as `{{{name}}}`"),
+                &a.ident,
+                format!("parameter `{key}` does not appear in the URI template `{uri}`: resource parameters come from template variables such as `{{{key}}}`"),
             );
         }
     }

@@ -31,6 +31,7 @@ impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {}
 pub struct ToolArg<T> {
     name: &'static str,
     required: bool,
+    description: Option<&'static str>,
     schema: fn(&mut SchemaGenerator) -> schemars::Schema,
     take: fn(&mut crate::Arguments, &str, bool) -> Result<T, McpError>,
 }
@@ -48,7 +49,13 @@ impl<T> ToolArg<T> {
     where
         T: ToolArgument,
     {
-        ToolArg { name, required, schema: |g| g.subschema_for::<T>(), take: crate::Arguments::take::<T> }
+        ToolArg { name, required, description: None, schema: |g| g.subschema_for::<T>(), take: crate::Arguments::take::<T> }
+    }
+
+    /// Adds a description to the parameter's schema.
+    pub fn description(mut self, description: &'static str) -> Self {
+        self.description = Some(description);
+        self
     }
 
     /// Removes and deserializes this argument.
@@ -135,8 +142,11 @@ impl InputSchema {
 
     /// Adds a parameter.
     pub fn arg<T>(mut self, arg: &ToolArg<T>) -> Self {
-        let schema = (arg.schema)(&mut self.generator);
-        self.properties.insert(arg.name.to_owned(), schema.to_value());
+        let mut schema = (arg.schema)(&mut self.generator).to_value();
+        if let (Some(d), Some(obj)) = (arg.description, schema.as_object_mut()) {
+            obj.insert("description".into(), Value::String(d.to_owned()));
+        }
+        self.properties.insert(arg.name.to_owned(), schema);
         if arg.required {
             self.required.push(Value::String(arg.name.to_owned()));
         }

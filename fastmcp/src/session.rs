@@ -43,6 +43,7 @@ pub(crate) struct Session {
     /// The stream for messages not tied to a request (GET stream, stdout, legacy SSE).
     standalone: Mutex<Option<Sink>>,
     next_request: AtomicU64,
+    next_stream: AtomicU64,
     last_seen: Mutex<Instant>,
     /// Cancelled when the session ends (DELETE, expiry, stdin EOF).
     pub closed: CancellationToken,
@@ -60,6 +61,7 @@ impl Session {
             in_flight: Mutex::new(HashMap::new()),
             standalone: Mutex::new(None),
             next_request: AtomicU64::new(1),
+            next_stream: AtomicU64::new(1),
             last_seen: Mutex::new(Instant::now()),
             closed: CancellationToken::new(),
         })
@@ -142,6 +144,11 @@ impl Session {
             Some(tx) => tx.send(outcome).is_ok(),
             None => false,
         }
+    }
+
+    /// A new id for an SSE stream of this session (event ids are `<stream>-<n>`).
+    pub fn next_stream_id(&self) -> u64 {
+        self.next_stream.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Fails every server-to-client request still waiting (the client went away).

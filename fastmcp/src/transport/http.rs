@@ -158,6 +158,10 @@ fn json_body(status: StatusCode, body: String) -> Response {
 
 /// Transport-level error code used by MCP SDKs for HTTP-layer rejections.
 const TRANSPORT_ERROR: i64 = -32000;
+/// Error code MCP SDKs use for an unknown or terminated session.
+const SESSION_NOT_FOUND: i64 = -32001;
+/// Reconnection delay advertised in the priming event.
+const RETRY: Duration = Duration::from_secs(1);
 
 struct Accepts {
     json: bool,
@@ -207,7 +211,7 @@ fn find_session(state: &HttpState, headers: &HeaderMap) -> Result<Arc<Session>, 
     match id {
         None => Err(error_response(StatusCode::BAD_REQUEST, TRANSPORT_ERROR, "Bad Request: missing Mcp-Session-Id header")),
         Some(id) => state.server.inner.sessions.get(id).ok_or_else(|| {
-            error_response(StatusCode::NOT_FOUND, TRANSPORT_ERROR, "Session not found: it was terminated or has expired; initialize a new session")
+            error_response(StatusCode::NOT_FOUND, SESSION_NOT_FOUND, "Session not found: it was terminated or has expired; initialize a new session")
         }),
     }
 }
@@ -354,7 +358,14 @@ async fn respond(state: &HttpState, session: &Arc<Session>, request: jsonrpc::Re
     }
     let (replay_tx, replay_rx) = mpsc::unbounded_channel();
     let _ = replay_tx.send(first);
-    let frames = sse_stream::message_frames(Vec::new(), chain(replay_rx, rx, replay_tx), Until::Response, String::new(), state.config.keep_alive, ());
+    let prefix = format!("{}-", session.next_stream_id());
+    // Clients of 2025-11-25 and later understand the empty priming event; older ones may not.
+    let priming = if session.version() >= ProtocolVersion::V2025_11_25 {
+        vec![sse_stream::priming(&format!("{prefix}0"), RETRY)]
+    } else {
+        Vec::new()
+    };
+    let frames = sse_stream::message_frames(priming, chain(replay_rx, rx, replay_tx), Until::Response, prefix, state.config.keep_alive, ());
     sse_stream::response(frames)
 }
 

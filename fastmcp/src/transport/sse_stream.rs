@@ -28,6 +28,11 @@ pub(crate) fn event(id: Option<&str>, name: Option<&str>, data: &str) -> Bytes {
     Bytes::from(s)
 }
 
+/// The priming event (SEP-1699): an id to resume from and a reconnection delay, no data.
+pub(crate) fn priming(id: &str, retry: Duration) -> Bytes {
+    Bytes::from(format!("id: {id}\nretry: {}\ndata: \n\n", retry.as_millis()))
+}
+
 /// A `text/event-stream` response from a stream of frames.
 pub(crate) fn response(frames: impl Stream<Item = Bytes> + Send + 'static) -> Response {
     use futures_util::StreamExt;
