@@ -26,8 +26,10 @@ impl Server {
         let cancel = session.start_request(&id);
         let ctx = Context::new(self.clone(), session.clone(), &request, related, cancel.clone());
         let outcome = tokio::select! {
-            r = self.call_method(session, &ctx, request) => Some(r),
+            // A handler that returns because it saw the cancellation must not be answered.
+            biased;
             _ = cancel.cancelled() => None,
+            r = self.call_method(session, &ctx, request) => Some(r),
         };
         session.finish_request(&id);
         outcome.map(|r| Response { id: Some(id), outcome: r.map_err(ErrorObject::from) })
