@@ -132,6 +132,17 @@ async def check(name: str, fn: Callable[[], Awaitable[None]]) -> None:
         print(f"ok {name}", flush=True)
 
 
+summary_printed = False
+
+
+def print_summary(extra_failures: int = 0) -> None:
+    """Prints the final `N passed, M failed` line exactly once."""
+    global summary_printed
+    if not summary_printed:
+        summary_printed = True
+        print(f"{passed} passed, {failed + extra_failures} failed", flush=True)
+
+
 def skip(name: str, why: str) -> None:
     global failed
     failed += 1
@@ -425,7 +436,7 @@ async def main() -> int:
 
     # The summary is final before closing: a slow or failing shutdown must not change it. A
     # watchdog ends the process if closing the transport hangs.
-    print(f"{passed} passed, {failed} failed", flush=True)
+    print_summary()
     watchdog = threading.Timer(10.0, lambda: os._exit(code))
     watchdog.daemon = True
     watchdog.start()
@@ -437,15 +448,12 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    summary_printed = False
     try:
         exit_code = anyio.run(main)
-        summary_printed = True
     except BaseException:  # noqa: BLE001
         traceback.print_exc()
         exit_code = 1
-    if not summary_printed:
-        print(f"{passed} passed, {failed + 1} failed", flush=True)
+        print_summary(extra_failures=0 if failed else 1)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(exit_code)
