@@ -55,6 +55,7 @@ impl Reply {
 }
 
 struct Client {
+    server: Server,
     app: axum::Router,
     session: Option<String>,
     version: Option<&'static str>,
@@ -62,7 +63,11 @@ struct Client {
 
 impl Client {
     fn new(config: HttpConfig) -> Self {
-        Client { app: server().router(config), session: None, version: None }
+        Self::with_server(server(), config)
+    }
+
+    fn with_server(server: Server, config: HttpConfig) -> Self {
+        Client { app: server.router(config), server, session: None, version: None }
     }
 
     async fn send(&self, req: Request<Body>) -> Reply {
@@ -334,4 +339,76 @@ async fn router_nests_under_a_prefix() {
     let first = body.next().await.expect("an endpoint event").expect("bytes");
     let text = String::from_utf8_lossy(&first);
     assert!(text.starts_with("event: endpoint\ndata: /api/messages?session_id="), "{text}");
+}
+
+/// Reads SSE frames from a streaming body until one carries JSON data.
+async fn next_sse_json(body: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin)) -> Value {
+    use futures_util::StreamExt;
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), body.next())
+            .await
+            .expect("an event within 5 s")
+            .expect("stream open")
+            .expect("bytes");
+        let text = String::from_utf8_lossy(&chunk).into_owned();
+        if let Some(data) = text.lines().filter_map(|l| l.strip_prefix("data: ")).find(|d| !d.trim().is_empty()) {
+            return serde_json::from_str(data).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn list_changes_and_resource_updates_reach_the_standalone_stream() {
+    let mut c = Client::new(HttpConfig::default());
+    c.initialize("2025-11-25").await;
+    let get = Request::get("/mcp")
+        .header(header::HOST, "localhost")
+        .header(header::ACCEPT, "text/event-stream")
+        .header("mcp-session-id", c.session.as_deref().unwrap())
+        .body(Body::empty())
+        .unwrap();
+    let stream = c.app.clone().oneshot(get).await.unwrap();
+    let mut body = stream.into_body().into_data_stream();
+
+    c.server.add_tool(ToolDef::new("late").description("Added at runtime"));
+    assert_eq!(next_sse_json(&mut body).await["method"], "notifications/tools/list_changed");
+    let r = c.post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#).await;
+    assert!(r.body.contains("\"late\""), "{}", r.body);
+
+    // Only subscribed URIs are announced.
+    c.server.notify_resource_updated("x://not-subscribed");
+    let r = c.post(r#"{"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"x://watched"}}"#).await;
+    assert_eq!(r.json()["result"], json!({}));
+    c.server.notify_resource_updated("x://watched");
+    let n = next_sse_json(&mut body).await;
+    assert_eq!(n["method"], "notifications/resources/updated");
+    assert_eq!(n["params"]["uri"], "x://watched");
+}
+
+#[tokio::test]
+async fn lists_paginate_with_opaque_cursors() {
+    let mut builder = Server::builder("many").page_size(2);
+    for i in 0..5 {
+        builder = builder.tool(ToolDef::new(format!("t{i}")).description("numbered"));
+    }
+    let mut c = Client::with_server(builder.build(), HttpConfig::default());
+    c.initialize("2025-11-25").await;
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..5 {
+        let params = match &cursor {
+            Some(c) => json!({ "cursor": c }),
+            None => json!({}),
+        };
+        let r = c.post(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list","params":params}).to_string()).await;
+        let result = r.json()["result"].clone();
+        names.extend(result["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()));
+        cursor = result["nextCursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(names, ["t0", "t1", "t2", "t3", "t4"]);
+    let r = c.post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":"garbage!"}}"#).await;
+    assert_eq!(r.error_code(), -32602);
 }

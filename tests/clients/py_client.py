@@ -47,20 +47,45 @@ except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(2)
 
 
+USAGE = ("usage: py_client.py --transport http|sse|stdio (--url <url> | --command <path> [--arg <a>]...) "
+         "--scenario hello|everything [--server-name NAME] [--timeout-ms N]")
+
+
+def usage_error(msg: str) -> None:
+    print(f"py_client.py: {msg}\n{USAGE}", file=sys.stderr)
+    sys.exit(2)
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="py_client.py", description="fastmcp cross-SDK checks (Python mcp SDK)")
-    p.add_argument("--transport", required=True, choices=["http", "sse", "stdio"])
-    p.add_argument("--url")
-    p.add_argument("--command")
-    p.add_argument("--arg", dest="args", action="append", default=[])
-    p.add_argument("--scenario", required=True, choices=["hello", "everything"])
-    p.add_argument("--server-name", dest="server_name")
-    p.add_argument("--timeout-ms", dest="timeout_ms", type=int, default=20000)
-    o = p.parse_args(argv)
+    # Hand-rolled (not argparse) so that `--arg --some-flag` passes "--some-flag" through verbatim.
+    o = argparse.Namespace(transport=None, url=None, command=None, args=[], scenario=None, server_name=None,
+                           timeout_ms=20000)
+    i = 0
+    while i < len(argv):
+        flag = argv[i]
+        if flag in ("-h", "--help"):
+            print(USAGE, file=sys.stderr)
+            sys.exit(0)
+        if flag not in ("--transport", "--url", "--command", "--arg", "--scenario", "--server-name", "--timeout-ms"):
+            usage_error(f"unknown argument {flag}")
+        if i + 1 >= len(argv):
+            usage_error(f"missing value for {flag}")
+        value = argv[i + 1]
+        i += 2
+        if flag == "--arg":
+            o.args.append(value)
+        elif flag == "--timeout-ms":
+            o.timeout_ms = int(value)
+        else:
+            setattr(o, flag[2:].replace("-", "_"), value)
+    if o.transport not in ("http", "sse", "stdio"):
+        usage_error("--transport must be http, sse or stdio")
+    if o.scenario not in ("hello", "everything"):
+        usage_error("--scenario must be hello or everything")
     if o.transport == "stdio" and not o.command:
-        p.error("--command is required with --transport stdio")
+        usage_error("--command is required with --transport stdio")
     if o.transport != "stdio" and not o.url:
-        p.error("--url is required with --transport http|sse")
+        usage_error("--url is required with --transport http|sse")
     if o.server_name is None and o.scenario == "hello":
         o.server_name = "hello"
     return o
