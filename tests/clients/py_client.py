@@ -138,40 +138,61 @@ def one_line(s: str) -> str:
     return " ".join(str(s).split())
 
 
-async def check(name: str, fn: Callable[[], Awaitable[None]]) -> None:
+reported: set[str] = set()  # names of checks that already printed their line
+current_check: str | None = None
+
+
+def report(name: str, reason: str | None) -> None:
+    """Prints `ok <name>` (reason None) or `FAIL <name>: <reason>` and counts it."""
     global passed, failed
+    reported.add(name)
+    if reason is None:
+        passed += 1
+        print(f"ok {name}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL {name}: {one_line(reason)}", flush=True)
+
+
+def describe(e: BaseException) -> str:
+    """`Type: message` of an exception; the leaves of an exception group (anyio task groups raise those)."""
+    if isinstance(e, BaseExceptionGroup):
+        return "; ".join(describe(x) for x in e.exceptions)
+    return f"{type(e).__name__}: {str(e) or repr(e)}"
+
+
+async def check(name: str, fn: Callable[[], Awaitable[None]]) -> None:
+    global current_check
+    current_check = name
     try:
         with anyio.fail_after(OPTS.timeout_ms / 1000):
             await fn()
     except TimeoutError:
-        failed += 1
-        print(f"FAIL {name}: timed out after {OPTS.timeout_ms} ms", flush=True)
+        report(name, f"timed out after {OPTS.timeout_ms} ms")
     except CheckError as e:
-        failed += 1
-        print(f"FAIL {name}: {one_line(str(e))}", flush=True)
+        report(name, str(e))
     except Exception as e:  # noqa: BLE001 - any exception fails the check
-        failed += 1
-        print(f"FAIL {name}: {type(e).__name__}: {one_line(str(e) or repr(e))}", flush=True)
+        report(name, describe(e))
     else:
-        passed += 1
-        print(f"ok {name}", flush=True)
+        report(name, None)
+    # A transport failure cancels the running check with a BaseException (anyio cancellation);
+    # main() then reports it, naming current_check.
+    current_check = None
 
 
 summary_printed = False
 
 
-def print_summary(extra_failures: int = 0) -> None:
+def print_summary() -> None:
     """Prints the final `N passed, M failed` line exactly once."""
     global summary_printed
     if not summary_printed:
         summary_printed = True
-        print(f"{passed} passed, {failed + extra_failures} failed", flush=True)
+        print(f"{passed} passed, {failed} failed", flush=True)
 
 
 def skip(name: str, why: str) -> None:
-    global failed
-    failed += 1
-    print(f"FAIL {name}: not run ({why})", flush=True)
+    report(name, f"not run ({why})")
 
 
 def text_of(result: dict, what: str) -> str:
@@ -422,54 +443,64 @@ async def open_session(stack: AsyncExitStack) -> ClientSession:
 
 
 async def main() -> int:
-    stack = AsyncExitStack()
-    session: ClientSession | None = None
+    plan = ["initialize"] + SCENARIO_CHECKS[OPTS.scenario]
+    transport_error: BaseException | None = None
+
     try:
-        # Transport + session are entered outside check(): their task groups must not live inside
-        # the per-check cancel scope (anyio requires strict nesting).
-        session = await open_session(stack)
-    except Exception as e:  # noqa: BLE001
-        global failed
-        failed += 1
-        print(f"FAIL initialize: cannot connect: {type(e).__name__}: {one_line(str(e) or repr(e))}", flush=True)
+        # The transport and session task groups enclose the checks (anyio requires strict nesting):
+        # if the transport dies, they cancel the running check and re-raise the cause when exited.
+        async with AsyncExitStack() as stack:
+            session = await open_session(stack)
+            initialized = False
 
-    initialized = False
+            async def initialize() -> None:
+                nonlocal initialized
+                result = wire(await session.initialize())
+                initialized = True
+                info = result.get("serverInfo") or {}
+                check_that(isinstance(info.get("name"), str) and info["name"], f"serverInfo.name missing: {show(info)}")
+                check_that(isinstance(info.get("version"), str) and info["version"],
+                           f"serverInfo.version missing: {show(info)}")
+                if OPTS.server_name is not None:
+                    assert_eq(info["name"], OPTS.server_name, "serverInfo.name")
+                caps = result.get("capabilities") or {}
+                for c in (["tools"] if OPTS.scenario == "hello" else ["tools", "resources", "prompts"]):
+                    check_that(isinstance(caps.get(c), dict), f"server capabilities lack {c}: {show(caps)}")
 
-    async def initialize() -> None:
-        nonlocal initialized
-        assert session is not None
-        result = wire(await session.initialize())
-        initialized = True
-        info = result.get("serverInfo") or {}
-        check_that(isinstance(info.get("name"), str) and info["name"], f"serverInfo.name missing: {show(info)}")
-        check_that(isinstance(info.get("version"), str) and info["version"],
-                   f"serverInfo.version missing: {show(info)}")
-        if OPTS.server_name is not None:
-            assert_eq(info["name"], OPTS.server_name, "serverInfo.name")
-        caps = result.get("capabilities") or {}
-        for c in (["tools"] if OPTS.scenario == "hello" else ["tools", "resources", "prompts"]):
-            check_that(isinstance(caps.get(c), dict), f"server capabilities lack {c}: {show(caps)}")
+            await check("initialize", initialize)
+            if initialized:
+                await (hello_checks if OPTS.scenario == "hello" else everything_checks)(session)
+            else:
+                for name in plan[1:]:
+                    skip(name, "initialize failed")
 
-    if session is not None:
-        await check("initialize", initialize)
-    if session is not None and initialized:
-        await (hello_checks if OPTS.scenario == "hello" else everything_checks)(session)
-    else:
-        for name in SCENARIO_CHECKS[OPTS.scenario]:
-            skip(name, "initialize failed")
-    code = 0 if failed == 0 else 1
+            # The summary is final before closing: a slow or failing shutdown must not change it.
+            # A watchdog ends the process if closing the transport hangs.
+            print_summary()
+            code = 0 if failed == 0 else 1
+            watchdog = threading.Timer(10.0, lambda: os._exit(code))
+            watchdog.daemon = True
+            watchdog.start()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # noqa: BLE001 - transport failure (often an exception group)
+        transport_error = e
 
-    # The summary is final before closing: a slow or failing shutdown must not change it. A
-    # watchdog ends the process if closing the transport hangs.
-    print_summary()
-    watchdog = threading.Timer(10.0, lambda: os._exit(code))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        await stack.aclose()
-    except BaseException as e:  # noqa: BLE001 - closing problems are not check failures
-        print(f"py_client.py: close: {type(e).__name__}: {e}", file=sys.stderr)
-    return code
+    if transport_error is not None:
+        if summary_printed:
+            print(f"py_client.py: error while closing: {describe(transport_error)}", file=sys.stderr)
+        else:
+            culprit = current_check or next((n for n in plan if n not in reported), None)
+            for name in plan:
+                if name in reported:
+                    continue
+                if name == culprit:
+                    what = "cannot connect" if name == "initialize" else "transport failed"
+                    report(name, f"{what}: {describe(transport_error)}")
+                else:
+                    skip(name, "transport failed")
+            print_summary()
+    return 0 if failed == 0 else 1
 
 
 if __name__ == "__main__":
@@ -478,7 +509,9 @@ if __name__ == "__main__":
     except BaseException:  # noqa: BLE001
         traceback.print_exc()
         exit_code = 1
-        print_summary(extra_failures=0 if failed else 1)
+        if not summary_printed:
+            failed += 1
+            print_summary()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(exit_code)

@@ -1,0 +1,117 @@
+//! [`TokenCache`]: verified tokens by SHA-256 digest, bounded, each entry expiring with its token.
+
+use crate::AccessToken;
+use crate::token::now_unix;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const SHARDS: usize = 16;
+
+/// A cache hit.
+#[derive(Clone)]
+pub struct CachedToken {
+    /// The verified token.
+    pub token: Arc<AccessToken>,
+    /// The id of the key that verified it.
+    pub kid: Option<String>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    hit: CachedToken,
+    /// Unix seconds after which the entry is dead.
+    expires_at: u64,
+}
+
+/// A bounded cache of verified tokens keyed by the token's digest (the token itself is never
+/// stored). Sharded to keep lock contention low.
+pub struct TokenCache {
+    shards: Vec<Mutex<HashMap<[u8; 32], Entry>>>,
+    capacity_per_shard: usize,
+    max_ttl: u64,
+}
+
+impl TokenCache {
+    /// A cache for up to `capacity` tokens, none kept longer than `max_ttl_secs`.
+    pub fn new(capacity: usize, max_ttl_secs: u64) -> Self {
+        TokenCache {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            capacity_per_shard: capacity.div_ceil(SHARDS).max(1),
+            max_ttl: max_ttl_secs,
+        }
+    }
+
+    fn shard(&self, digest: &[u8; 32]) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Entry>> {
+        self.shards[digest[0] as usize % SHARDS].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cached token for `digest`, if present and unexpired.
+    pub fn get(&self, digest: &[u8; 32]) -> Option<CachedToken> {
+        let now = now_unix();
+        let mut shard = self.shard(digest);
+        match shard.get(digest) {
+            Some(e) if e.expires_at > now => Some(e.hit.clone()),
+            Some(_) => {
+                shard.remove(digest);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Caches `token` until its `exp` (or `max_ttl`, whichever is sooner).
+    pub fn insert(&self, digest: [u8; 32], token: Arc<AccessToken>, kid: Option<String>) {
+        let now = now_unix();
+        let expires_at = token.expires_at.unwrap_or(u64::MAX).min(now + self.max_ttl);
+        if expires_at <= now {
+            return;
+        }
+        let mut shard = self.shard(&digest);
+        if shard.len() >= self.capacity_per_shard {
+            shard.retain(|_, e| e.expires_at > now);
+            if shard.len() >= self.capacity_per_shard {
+                if let Some(k) = shard.keys().next().copied() {
+                    shard.remove(&k);
+                }
+            }
+        }
+        shard.insert(digest, Entry { hit: CachedToken { token, kid }, expires_at });
+    }
+
+    /// Drops `digest`.
+    pub fn remove(&self, digest: &[u8; 32]) {
+        self.shard(digest).remove(digest);
+    }
+
+    /// Number of cached tokens.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().map(|m| m.len()).unwrap_or(0)).sum()
+    }
+
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_and_expiring() {
+        let cache = TokenCache::new(32, 3600);
+        let live = Arc::new(AccessToken { subject: "a".into(), expires_at: Some(now_unix() + 60), ..Default::default() });
+        let dead = Arc::new(AccessToken { subject: "b".into(), expires_at: Some(now_unix() - 1), ..Default::default() });
+        cache.insert([1; 32], live, None);
+        cache.insert([2; 32], dead, None);
+        assert_eq!(cache.get(&[1; 32]).unwrap().token.subject, "a");
+        assert!(cache.get(&[2; 32]).is_none());
+        for i in 0..1000u32 {
+            let mut d = [0u8; 32];
+            d[..4].copy_from_slice(&i.to_le_bytes());
+            cache.insert(d, Arc::new(AccessToken { expires_at: Some(now_unix() + 60), ..Default::default() }), None);
+        }
+        assert!(cache.len() <= 32, "{}", cache.len());
+    }
+}
