@@ -1,0 +1,494 @@
+#!/usr/bin/env node
+// OAuth check driver: runs the official TypeScript MCP SDK client's OAuth support
+// (@modelcontextprotocol/sdk/client/auth.js: an in-memory OAuthClientProvider given to
+// StreamableHTTPClientTransport as `authProvider`) against a protected fastmcp server whose
+// authorization server is tests/clients/oidc_provider.mjs, headlessly, and runs named checks.
+//
+// usage:
+//   node ts_oauth_client.mjs --url http://127.0.0.1:PORT/mcp [--expect-sub alice]
+//        [--initial-scope "notes:read notes:write"] [--no-cookies] [--timeout-ms N]
+//
+// Output (stdout): one line per check, `ok <name>` or `FAIL <name>: <reason>`, then the final line
+// `N passed, M failed`. Exit status 0 only if M == 0 (2 on bad arguments). Diagnostics (the HTTP
+// exchanges, which way the step-up went) go to stderr.
+//
+// The flow: connect -> 401 -> the SDK reads the RFC 9728 metadata named by the challenge -> the
+// authorization server's metadata -> registers dynamically -> calls redirectToAuthorization(url),
+// which here follows the authorization server's redirects with plain GETs (fetch, redirect:
+// 'manual'; cookies kept unless --no-cookies) until the Location is our redirect_uri
+// (http://127.0.0.1:<unused port>/callback, never listened on) -> transport.finishAuth(code) ->
+// connect again with a new transport.
+//
+// --initial-scope: the FIRST authorization request is narrowed to these scopes (plus any requested
+// non-notes:* scope such as openid/offline_access), the way a user may consent to less than asked,
+// so that the `step-up` check is meaningful whatever the server's 401 advertises. Later
+// authorizations (the step-up) are sent as the SDK built them. "" disables narrowing.
+//
+// Checks: initial-401, registered, resource-indicator, tools-list, call-whoami, call-add-note,
+// step-up, tools-list-after-step-up.
+//
+// The SDK is loaded from $FASTMCP_TEST_NODE_MODULES (set by scripts/test), falling back to
+// ./node_modules next to this file.
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+const USAGE = 'usage: ts_oauth_client.mjs --url <http://127.0.0.1:PORT/mcp> [--expect-sub NAME] ' +
+  '[--initial-scope "SCOPES"] [--no-cookies] [--timeout-ms N]';
+
+function parseArgs(argv) {
+  const o = { timeoutMs: 30000, expectSub: 'alice', initialScope: 'notes:read notes:write', cookies: true };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) usageError(`missing value for ${flag}`);
+      return argv[++i];
+    };
+    switch (flag) {
+      case '--url': o.url = val(); break;
+      case '--expect-sub': o.expectSub = val(); break;
+      case '--initial-scope': o.initialScope = val(); break;
+      case '--no-cookies': o.cookies = false; break;
+      case '--timeout-ms': o.timeoutMs = Number(val()); break;
+      case '-h': case '--help': console.error(USAGE); process.exit(0); break;
+      default: usageError(`unknown argument ${flag}`);
+    }
+  }
+  if (!o.url) usageError('--url is required');
+  try { new URL(o.url); } catch { usageError(`--url is not a URL: ${o.url}`); }
+  if (!(o.timeoutMs > 0)) usageError('--timeout-ms must be positive');
+  return o;
+}
+function usageError(msg) {
+  console.error(`ts_oauth_client.mjs: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const nodeModules = process.env.FASTMCP_TEST_NODE_MODULES || path.join(here, 'node_modules');
+const requireSdk = createRequire(path.join(nodeModules, 'fastmcp-resolve-base.js'));
+let sdk;
+try {
+  sdk = {
+    ...requireSdk('@modelcontextprotocol/sdk/client/index.js'),
+    ...requireSdk('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    ...requireSdk('@modelcontextprotocol/sdk/client/auth.js'),
+  };
+} catch (e) {
+  console.error(`ts_oauth_client.mjs: cannot load @modelcontextprotocol/sdk from ${nodeModules} ` +
+    `(run scripts/test, or set FASTMCP_TEST_NODE_MODULES): ${e.message}`);
+  process.exit(2);
+}
+const { Client, StreamableHTTPClientTransport, StreamableHTTPError, UnauthorizedError, auth, extractWWWAuthenticateParams } = sdk;
+
+// ---------------------------------------------------------------- check harness
+let passed = 0;
+let failed = 0;
+
+class CheckError extends Error {}
+function fail(msg) { throw new CheckError(msg); }
+function assert(cond, msg) { if (!cond) fail(msg); }
+const show = (v) => { const s = JSON.stringify(v); return s === undefined ? String(v) : s.length > 300 ? s.slice(0, 300) + '…' : s; };
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new CheckError(`timed out after ${ms} ms (${what})`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+const oneLine = (s) => String(s).replace(/\s+/g, ' ').trim();
+const diag = (msg) => console.error(`ts_oauth_client: ${msg}`);
+
+async function check(name, fn) {
+  try {
+    await withTimeout(Promise.resolve().then(fn), opts.timeoutMs, name);
+    passed++;
+    console.log(`ok ${name}`);
+    return true;
+  } catch (e) {
+    failed++;
+    const reason = e instanceof CheckError ? e.message : `${e?.constructor?.name ?? 'Error'}: ${e?.message ?? e}`;
+    console.log(`FAIL ${name}: ${oneLine(reason)}`);
+    return false;
+  }
+}
+function skip(name, why) {
+  failed++;
+  console.log(`FAIL ${name}: not run (${why})`);
+}
+function textOf(result, what) {
+  assert(Array.isArray(result?.content), `${what}: result has no content array: ${show(result)}`);
+  const texts = result.content.filter((c) => c.type === 'text').map((c) => c.text);
+  assert(texts.length > 0, `${what}: no text content in ${show(result.content)}`);
+  return texts.join('\n');
+}
+function decodeJwtPayload(token) {
+  try {
+    return JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+const scopeSet = (s) => new Set(String(s ?? '').split(' ').filter(Boolean));
+
+// ---------------------------------------------------------------- HTTP log (every request the SDK makes)
+const httpLog = [];
+async function loggingFetch(input, init) {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const method = init?.method ?? (typeof input === 'object' && input.method) ?? 'GET';
+  const hadAuth = new Headers(init?.headers ?? {}).has('authorization');
+  const res = await fetch(input, init);
+  const entry = { method, url, status: res.status, hadAuth, www: res.headers.get('www-authenticate') };
+  httpLog.push(entry);
+  diag(`${method} ${url} ${hadAuth ? '(bearer) ' : ''}-> ${res.status}${entry.www ? ` [WWW-Authenticate: ${entry.www}]` : ''}`);
+  return res;
+}
+
+// ---------------------------------------------------------------- headless user agent
+const cookieJar = new Map();
+function storeCookies(res) {
+  if (!opts.cookies) return;
+  for (const sc of res.headers.getSetCookie?.() ?? []) {
+    const [pair, ...attrs] = sc.split(';');
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    const expired = attrs.some((a) => {
+      const [k, v = ''] = a.split('=').map((x) => x.trim());
+      return (k.toLowerCase() === 'max-age' && Number(v) <= 0) ||
+        (k.toLowerCase() === 'expires' && Date.parse(v) < Date.now());
+    });
+    if (expired || value === '') cookieJar.delete(name); else cookieJar.set(name, value);
+  }
+}
+const cookieHeader = () => [...cookieJar].map(([k, v]) => `${k}=${v}`).join('; ');
+
+// Follows the authorization server's redirects with plain GETs until the Location is the
+// redirect_uri; returns its query parameters. No listener on the redirect_uri is needed.
+async function followToCallback(authorizationUrl, redirectUri) {
+  let url = authorizationUrl;
+  for (let hop = 0; hop < 20; hop++) {
+    if (url.startsWith(redirectUri)) {
+      const params = Object.fromEntries(new URL(url).searchParams);
+      diag(`authorization ended at the redirect_uri with ${show(Object.keys(params))}`);
+      return params;
+    }
+    const headers = {};
+    if (opts.cookies && cookieJar.size) headers.cookie = cookieHeader();
+    const res = await fetch(url, { redirect: 'manual', headers });
+    storeCookies(res);
+    const location = res.headers.get('location');
+    diag(`user agent: GET ${url} -> ${res.status}${location ? ` Location: ${location}` : ''}`);
+    if (res.status >= 300 && res.status < 400 && location) {
+      await res.body?.cancel();
+      url = new URL(location, url).href;
+      continue;
+    }
+    const body = await res.text().catch(() => '');
+    throw new Error(`authorization stopped at ${url}: HTTP ${res.status} ${oneLine(body).slice(0, 300)}`);
+  }
+  throw new Error('authorization: too many redirects');
+}
+
+// ---------------------------------------------------------------- in-memory OAuthClientProvider
+class InMemoryOAuthProvider {
+  constructor(redirectUrl) {
+    this._redirectUrl = redirectUrl;
+    this._clientInformation = undefined;
+    this._tokens = undefined;
+    this._codeVerifier = undefined;
+    this._state = undefined;
+    this.registrations = [];
+    this.authorizations = []; // { url (as the SDK built it), sent (after narrowing), params (callback) }
+    this.pendingCode = undefined;
+    this.tokenHistory = [];
+  }
+  get redirectUrl() { return this._redirectUrl; }
+  get clientMetadata() {
+    return {
+      client_name: 'fastmcp-ts-oauth-client',
+      redirect_uris: [this._redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  state() {
+    this._state = crypto.randomBytes(16).toString('base64url');
+    return this._state;
+  }
+  clientInformation() { return this._clientInformation; }
+  saveClientInformation(info) {
+    this.registrations.push(info);
+    this._clientInformation = info;
+  }
+  tokens() { return this._tokens; }
+  saveTokens(tokens) {
+    this.tokenHistory.push(tokens);
+    this._tokens = tokens;
+  }
+  saveCodeVerifier(v) { this._codeVerifier = v; }
+  codeVerifier() {
+    if (!this._codeVerifier) throw new Error('no code verifier saved');
+    return this._codeVerifier;
+  }
+  invalidateCredentials(scope) {
+    diag(`invalidateCredentials(${scope})`);
+    if (scope === 'all' || scope === 'client') this._clientInformation = undefined;
+    if (scope === 'all' || scope === 'tokens') this._tokens = undefined;
+    if (scope === 'all' || scope === 'verifier') this._codeVerifier = undefined;
+  }
+  async redirectToAuthorization(authorizationUrl) {
+    const asBuilt = new URL(authorizationUrl.href ?? String(authorizationUrl));
+    const sent = new URL(asBuilt.href);
+    const requested = sent.searchParams.get('scope');
+    if (this.authorizations.length === 0 && opts.initialScope && requested !== null) {
+      const allowed = scopeSet(opts.initialScope);
+      const narrowed = [...scopeSet(requested)].filter((s) => allowed.has(s) || !s.startsWith('notes:'));
+      if (narrowed.join(' ') !== requested) {
+        diag(`narrowing the first authorization's scope from "${requested}" to "${narrowed.join(' ')}"`);
+        sent.searchParams.set('scope', narrowed.join(' '));
+      }
+    }
+    const record = { asBuilt: asBuilt.href, sent: sent.href, params: undefined };
+    this.authorizations.push(record);
+    diag(`redirectToAuthorization: ${asBuilt.href}`);
+    const params = await followToCallback(sent.href, this._redirectUrl);
+    record.params = params;
+    if (params.error) throw new Error(`authorization error ${params.error}: ${params.error_description ?? ''}`);
+    if (!params.code) throw new Error(`no code at the redirect_uri: ${show(params)}`);
+    if (asBuilt.searchParams.get('state') !== null && params.state !== asBuilt.searchParams.get('state')) {
+      throw new Error(`state mismatch: sent ${asBuilt.searchParams.get('state')}, got ${params.state}`);
+    }
+    this.pendingCode = params.code;
+  }
+  takeCode() {
+    const c = this.pendingCode;
+    this.pendingCode = undefined;
+    return c;
+  }
+}
+
+async function unusedPort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- main
+const CHECKS = ['initial-401', 'registered', 'resource-indicator', 'tools-list', 'call-whoami', 'call-add-note', 'step-up', 'tools-list-after-step-up'];
+
+async function main() {
+  const serverUrl = new URL(opts.url);
+  const redirectUrl = `http://127.0.0.1:${await unusedPort()}/callback`;
+  const provider = new InMemoryOAuthProvider(redirectUrl);
+  const makeTransport = () => new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: loggingFetch });
+  const makeClient = () => {
+    const c = new Client({ name: 'fastmcp-ts-oauth-client', version: '1.0.0' });
+    c.onerror = (e) => diag(`client error: ${e?.message ?? e}`);
+    return c;
+  };
+
+  // Phase 1: connect without a token, which must lead to the authorization redirect.
+  let client;
+  let transport; // the connected client's transport (finishAuth for the step-up goes through it)
+  let firstError;
+  let authorized = false;
+  const connectOk = await (async () => {
+    try {
+      const c = makeClient();
+      const t = makeTransport();
+      try {
+        await withTimeout(c.connect(t), opts.timeoutMs, 'first connect');
+        client = c; // connected without any authorization: the server is not protected
+        transport = t;
+        return true;
+      } catch (e) {
+        firstError = e;
+        await c.close().catch(() => {});
+      }
+      if (!(firstError instanceof UnauthorizedError)) return false;
+      const code = provider.takeCode();
+      if (!code) return false;
+      await withTimeout(t.finishAuth(code), opts.timeoutMs, 'finishAuth');
+      authorized = true;
+      client = makeClient();
+      transport = makeTransport();
+      await withTimeout(client.connect(transport), opts.timeoutMs, 'second connect');
+      return true;
+    } catch (e) {
+      firstError ??= e;
+      diag(`connect failed: ${e?.stack ?? e}`);
+      return false;
+    }
+  })();
+  const mcpUrl = serverUrl.href;
+  const mcpPosts = () => httpLog.filter((r) => r.method === 'POST' && r.url === mcpUrl);
+
+  await check('initial-401', async () => {
+    const first = mcpPosts()[0];
+    assert(first, `no POST to ${mcpUrl} was made (${firstError?.message ?? 'no error'})`);
+    assert(!first.hadAuth, 'the first POST already carried a token');
+    assert(first.status === 401, `the first POST got HTTP ${first.status}, expected 401`);
+    assert(first.www && /^bearer\s/i.test(first.www), `401 without a Bearer WWW-Authenticate challenge: ${show(first.www)}`);
+    assert(/resource_metadata=/.test(first.www), `the 401 challenge has no resource_metadata: ${first.www}`);
+    assert(firstError instanceof UnauthorizedError,
+      `the SDK did not start an authorization (first connect ended with ${firstError?.constructor?.name}: ${firstError?.message})`);
+    assert(authorized, 'no authorization code was obtained');
+  });
+
+  await check('registered', async () => {
+    assert(provider.registrations.length >= 1, 'saveClientInformation was never called (no dynamic registration)');
+    const info = provider.registrations[0];
+    assert(typeof info.client_id === 'string' && info.client_id, `registration without client_id: ${show(info)}`);
+    const reg = httpLog.find((r) => r.method === 'POST' && r.status >= 200 && r.status < 300 && r.url !== mcpUrl &&
+      !r.url.includes('/token'));
+    assert(reg, 'no successful registration POST seen');
+    assert(provider.authorizations.length >= 1, 'no authorization request was made after registering');
+    const a = new URL(provider.authorizations[0].asBuilt);
+    assert(a.searchParams.get('client_id') === info.client_id, 'the authorization request used another client_id');
+    assert(a.searchParams.get('code_challenge_method') === 'S256', 'no PKCE S256 in the authorization request');
+  });
+
+  await check('resource-indicator', async () => {
+    assert(provider.authorizations.length >= 1, 'no authorization request was made');
+    const a = new URL(provider.authorizations[0].asBuilt);
+    const canonical = new URL(mcpUrl);
+    canonical.hash = '';
+    assert(a.searchParams.get('resource') === canonical.href,
+      `authorization request resource=${show(a.searchParams.get('resource'))}, expected ${canonical.href} (the metadata's "resource")`);
+    const tok = provider.tokens();
+    assert(tok?.access_token, 'no access token');
+    const claims = decodeJwtPayload(tok.access_token);
+    assert(claims, 'the access token is not a JWT');
+    const aud = [].concat(claims.aud ?? []);
+    assert(aud.includes(canonical.href), `access token aud ${show(claims.aud)} does not name ${canonical.href}`);
+  });
+
+  if (!connectOk || !client) {
+    for (const name of CHECKS.slice(3)) skip(name, `connect failed: ${oneLine(firstError?.message ?? firstError)}`);
+    return finish(1);
+  }
+
+  const granted = () => {
+    const t = provider.tokens();
+    return scopeSet(t?.scope ?? decodeJwtPayload(t?.access_token)?.scope);
+  };
+  const expectTools = (names, scopes, what) => {
+    const want = (tool, scope) => (scopes.has(scope) ? assert(names.includes(tool), `${what}: ${tool} missing (scope ${scope} granted): ${show(names)}`)
+      : assert(!names.includes(tool), `${what}: ${tool} listed without scope ${scope}: ${show(names)}`));
+    assert(names.includes('whoami'), `${what}: whoami missing: ${show(names)}`);
+    want('list_notes', 'notes:read');
+    want('add_note', 'notes:write');
+    want('admin_reset', 'notes:admin');
+  };
+
+  await check('tools-list', async () => {
+    const scopes = granted();
+    diag(`granted scopes: ${[...scopes].join(' ')}`);
+    assert(scopes.has('notes:read') && scopes.has('notes:write'), `expected notes:read and notes:write to be granted, got "${[...scopes].join(' ')}"`);
+    assert(!scopes.has('notes:admin'), 'notes:admin was granted up front; the step-up check would be meaningless');
+    const { tools } = await client.listTools();
+    expectTools(tools.map((t) => t.name), scopes, 'tools/list');
+  });
+
+  await check('call-whoami', async () => {
+    const r = await client.callTool({ name: 'whoami', arguments: {} });
+    assert(!r.isError, `whoami returned isError: ${show(r.content)}`);
+    const text = textOf(r, 'whoami');
+    assert(text.includes(opts.expectSub), `whoami text does not contain "${opts.expectSub}": ${show(text)}`);
+  });
+
+  await check('call-add-note', async () => {
+    const note = `ts-oauth note ${crypto.randomBytes(4).toString('hex')}`;
+    const r = await client.callTool({ name: 'add_note', arguments: { text: note } });
+    assert(!r.isError, `add_note returned isError: ${show(r.content)}`);
+    const l = await client.callTool({ name: 'list_notes', arguments: {} });
+    assert(!l.isError, `list_notes returned isError: ${show(l.content)}`);
+    assert(textOf(l, 'list_notes').includes(note), `list_notes does not show the added note: ${show(l.content)}`);
+  });
+
+  let steppedUp = false;
+  await check('step-up', async () => {
+    const before = httpLog.length;
+    const authsBefore = provider.authorizations.length;
+    let result;
+    let how;
+    try {
+      result = await client.callTool({ name: 'admin_reset', arguments: {} });
+      how = 'no re-authorization was needed';
+    } catch (e) {
+      if (e instanceof UnauthorizedError && provider.pendingCode) {
+        // The SDK handled the 403 itself: it re-ran auth() with the challenge's scope, which
+        // redirected (to us); exchange the code and repeat the call.
+        how = 'SDK: 403 -> auth() -> redirect; finishAuth + retry by the script';
+        await transport.finishAuth(provider.takeCode());
+        result = await client.callTool({ name: 'admin_reset', arguments: {} });
+      } else if (e instanceof StreamableHTTPError && e.code === 403) {
+        // The SDK refreshed instead of re-authorizing (it does when it holds a refresh token), got
+        // the same 403 again and gave up: re-run the authorization with the challenged scope.
+        const challenge = [...httpLog.slice(before)].reverse().find((r) => r.status === 403);
+        const scope = challenge && extractWWWAuthenticateParams({ headers: new Headers({ 'www-authenticate': challenge.www }) }).scope;
+        how = `script fallback after "${e.message}": auth() with scope "${scope}"`;
+        provider.invalidateCredentials('tokens');
+        const r = await auth(provider, { serverUrl, scope, fetchFn: loggingFetch });
+        assert(r === 'REDIRECT' && provider.pendingCode, `auth() for the step-up returned ${r}`);
+        await transport.finishAuth(provider.takeCode());
+        result = await client.callTool({ name: 'admin_reset', arguments: {} });
+      } else {
+        throw e;
+      }
+    }
+    diag(`step-up: ${how}`);
+    const challenges = httpLog.slice(before).filter((r) => r.status === 403);
+    assert(challenges.length >= 1, `admin_reset did not get HTTP 403 first (${how})`);
+    const p = extractWWWAuthenticateParams({ headers: new Headers({ 'www-authenticate': challenges[0].www ?? '' }) });
+    assert(p.error === 'insufficient_scope', `403 without error="insufficient_scope": ${show(challenges[0].www)}`);
+    assert(scopeSet(p.scope).has('notes:admin'), `the 403 challenge's scope does not include notes:admin: ${show(challenges[0].www)}`);
+    assert(provider.authorizations.length > authsBefore, 'no new authorization request was made for the step-up');
+    const stepAuth = new URL(provider.authorizations.at(-1).sent);
+    assert(scopeSet(stepAuth.searchParams.get('scope')).has('notes:admin'),
+      `the step-up authorization did not ask for notes:admin: scope=${show(stepAuth.searchParams.get('scope'))}`);
+    assert(granted().has('notes:admin'), `notes:admin not granted after the step-up: "${[...granted()].join(' ')}"`);
+    assert(!result.isError, `admin_reset returned isError after the step-up: ${show(result.content)}`);
+    textOf(result, 'admin_reset');
+    steppedUp = true;
+  });
+
+  if (steppedUp) {
+    await check('tools-list-after-step-up', async () => {
+      const { tools } = await client.listTools();
+      expectTools(tools.map((t) => t.name), granted(), 'tools/list after the step-up');
+    });
+  } else {
+    skip('tools-list-after-step-up', 'step-up failed');
+  }
+
+  try {
+    await withTimeout(client.close(), 5000, 'close');
+  } catch (e) {
+    diag(`close: ${e?.message ?? e}`);
+  }
+  return finish(failed === 0 ? 0 : 1);
+}
+
+// Flush stdout before exiting (a dangling socket must not keep us alive).
+function finish(code) {
+  process.stdout.write(`${passed} passed, ${failed} failed\n`, () => process.exit(code));
+}
+
+main().catch((e) => {
+  console.error(`ts_oauth_client.mjs: unexpected error: ${e?.stack ?? e}`);
+  failed++;
+  finish(1);
+});
