@@ -34,7 +34,7 @@ mod verifier;
 pub use api_keys::ApiKeys;
 pub use bearer::BearerGuard;
 pub use challenge::Challenge;
-// config re-exports added with AuthConfig
+pub use config::{AuthConfig, Setting};
 pub use digest::{fingerprint, sha256};
 pub use error::ConfigError;
 pub use http_client::FetchLimits;

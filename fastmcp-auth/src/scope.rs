@@ -76,22 +76,4 @@ impl fmt::Display for ScopeSet {
     }
 }
 
-/// Checks one scope token against RFC 6749 §3.3: one or more of `%x21 / %x23-5B / %x5D-7E`
-/// (printable ASCII except space, `"` and `\`).
-///
-/// ```
-/// use fastmcp_auth::scope::validate_scope_token;
-/// assert!(validate_scope_token("notes:read").is_ok());
-/// assert!(validate_scope_token("two words").is_err());
-/// assert!(validate_scope_token("").is_err());
-/// ```
-pub fn validate_scope_token(scope: &str) -> Result<(), String> {
-    if scope.is_empty() {
-        return Err("a scope cannot be empty".into());
-    }
-    match scope.chars().find(|&c| !matches!(c, '\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e')) {
-        None => Ok(()),
-        Some(' ') => Err(format!("scope `{scope}` contains a space; list several scopes separately")),
-        Some(c) => Err(format!("scope `{}` contains {c:?}, which RFC 6749 §3.3 forbids (allowed: printable ASCII except space, `\"` and `\\`)", scope.escape_debug())),
-    }
-}
+pub use fastmcp_auth_schema::validate_scope as validate_scope_token;

@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import socket
 import sys
@@ -250,8 +251,6 @@ def scope_set(s: str | None) -> list[str]:
 
 def www_param(header: str | None, name: str) -> str | None:
     """A parameter of a WWW-Authenticate challenge (quoted or token value)."""
-    import re
-
     if not header:
         return None
     m = re.search(rf'(?:^|[\s,]){re.escape(name)}=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))', header)

@@ -345,6 +345,7 @@ async function main() {
     assert(firstError instanceof UnauthorizedError,
       `the SDK did not start an authorization (first connect ended with ${firstError?.constructor?.name}: ${firstError?.message})`);
     assert(authorized, 'no authorization code was obtained');
+    assert(connectOk, `connecting with the token failed: ${firstError?.message ?? firstError}`);
   });
 
   await check('registered', async () => {
