@@ -95,6 +95,11 @@ impl BearerGuard {
         r
     }
 
+    /// The `WWW-Authenticate` value of a 403 `insufficient_scope` (scope = granted + needed).
+    pub fn insufficient_scope_challenge(&self, granted: &ScopeSet, needed: &ScopeSet) -> String {
+        self.challenge(Challenge::insufficient_scope(granted.union(needed)))
+    }
+
     /// 403 `insufficient_scope` naming the scopes a new token should carry (granted + needed).
     pub fn insufficient_scope(&self, granted: &ScopeSet, needed: &ScopeSet) -> Response {
         let scope = granted.union(needed);

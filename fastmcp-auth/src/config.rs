@@ -8,7 +8,8 @@ use crate::{
     ApiKeys, AuthProvider, ConfigError, IntrospectionVerifier, JwtVerifier, RemoteAuthProvider, ScopeSet,
     TokenVerifierProvider, parse_algorithm, presets,
 };
-use fastmcp_auth_schema::{CONFLICTS, Kind, OptionSpec, PROVIDER_VAR, ProviderSpec, did_you_mean, provider as spec_of};
+pub use fastmcp_auth_schema::{BASE_URL_VAR, PROVIDER_VAR};
+use fastmcp_auth_schema::{CONFLICTS, Kind, OptionSpec, ProviderSpec, did_you_mean, provider as spec_of};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -28,12 +29,25 @@ pub enum Setting {
 /// Builds a provider by hand (`custom(path::to::fn)`).
 pub type CustomProvider = fn() -> Result<Arc<dyn AuthProvider>, ConfigError>;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 enum Source {
     Provider(String),
     Env(Option<Box<AuthConfig>>),
     Custom(CustomProvider),
+    Ready(Arc<dyn AuthProvider>),
     None,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Provider(p) => write!(f, "Provider({p:?})"),
+            Source::Env(d) => write!(f, "Env({d:?})"),
+            Source::Custom(_) => f.write_str("Custom"),
+            Source::Ready(_) => f.write_str("Ready"),
+            Source::None => f.write_str("None"),
+        }
+    }
 }
 
 /// Declarative auth configuration.
@@ -72,6 +86,10 @@ impl AuthConfig {
     pub fn custom(f: CustomProvider) -> Self {
         AuthConfig { source: Source::Custom(f), settings: Vec::new() }
     }
+    /// A provider already built in code.
+    pub fn ready(provider: Arc<dyn AuthProvider>) -> Self {
+        AuthConfig { source: Source::Ready(provider), settings: Vec::new() }
+    }
     /// No authentication.
     pub fn none() -> Self {
         AuthConfig { source: Source::None, settings: Vec::new() }
@@ -106,6 +124,7 @@ impl AuthConfig {
                 _ => default.as_ref().and_then(|d| d.provider_name(env)),
             },
             Source::Custom(_) => Some("custom".into()),
+            Source::Ready(_) => Some("custom".into()),
             Source::None => None,
         }
     }
@@ -125,6 +144,7 @@ impl AuthConfig {
         match &self.source {
             Source::None => Ok(None),
             Source::Custom(f) => f().map(Some),
+            Source::Ready(p) => Ok(Some(p.clone())),
             Source::Env(default) => match env(PROVIDER_VAR).filter(|p| !p.trim().is_empty()) {
                 Some(p) if p.trim().eq_ignore_ascii_case("none") => Ok(None),
                 Some(p) => AuthConfig::provider(&p.trim().to_ascii_lowercase()).resolve_with(resource_url, env),

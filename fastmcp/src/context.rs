@@ -7,6 +7,7 @@ use crate::protocol::{
 };
 use crate::session::{Session, Sink};
 use crate::{McpError, Server};
+use fastmcp_auth::{AccessToken, ScopeSet};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -38,6 +39,7 @@ struct Inner {
     progress_token: Option<Value>,
     related: Option<Sink>,
     cancel: CancellationToken,
+    caller: Option<Arc<AccessToken>>,
 }
 
 impl Context {
@@ -47,6 +49,7 @@ impl Context {
         request: &Request,
         related: Option<Sink>,
         cancel: CancellationToken,
+        caller: Option<Arc<AccessToken>>,
     ) -> Self {
         let progress_token = request
             .params
@@ -56,8 +59,35 @@ impl Context {
             .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
             .cloned();
         Context {
-            inner: Arc::new(Inner { server, session, request_id: request.id.clone(), progress_token, related, cancel }),
+            inner: Arc::new(Inner { server, session, request_id: request.id.clone(), progress_token, related, cancel, caller }),
         }
+    }
+
+    /// The verified access token of the caller, when the transport is authenticated (HTTP with
+    /// `auth` configured). `None` over stdio, where the local user's rights apply.
+    ///
+    /// ```no_run
+    /// # fn f(ctx: &fastmcp::Context) {
+    /// if let Some(token) = ctx.access_token() {
+    ///     println!("{} via {:?} with {}", token.subject, token.client_id, token.scopes);
+    /// }
+    /// # }
+    /// ```
+    pub fn access_token(&self) -> Option<&AccessToken> {
+        self.inner.caller.as_deref()
+    }
+
+    /// True when the caller may use something needing `scopes` (always, without auth).
+    pub(crate) fn may_use(&self, scopes: &ScopeSet) -> bool {
+        match &self.inner.caller {
+            Some(t) => t.scopes.contains_all(scopes),
+            None => true,
+        }
+    }
+
+    /// Fails with [`McpError::insufficient_scope`] unless the caller holds `scopes`.
+    pub(crate) fn require(&self, scopes: &ScopeSet) -> Result<(), McpError> {
+        if self.may_use(scopes) { Ok(()) } else { Err(McpError::insufficient_scope(scopes)) }
     }
 
     /// The id of the request being handled.

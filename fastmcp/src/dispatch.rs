@@ -8,6 +8,7 @@ use crate::protocol::{
 };
 use crate::session::{Negotiated, Session, Sink};
 use crate::{Arguments, Context, McpError, Server};
+use fastmcp_auth::{AccessToken, ScopeSet};
 use base64::Engine as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -21,10 +22,11 @@ impl Server {
         session: &Arc<Session>,
         request: Request,
         related: Option<Sink>,
+        caller: Option<Arc<AccessToken>>,
     ) -> Option<Response> {
         let id = request.id.clone();
         let cancel = session.start_request(&id);
-        let ctx = Context::new(self.clone(), session.clone(), &request, related, cancel.clone());
+        let ctx = Context::new(self.clone(), session.clone(), &request, related, cancel.clone(), caller);
         let outcome = tokio::select! {
             // A handler that returns because it saw the cancellation must not be answered.
             biased;
@@ -61,15 +63,38 @@ impl Server {
         }
     }
 
+    /// The scopes a message needs beyond the server-wide ones: those of the tool, resource or
+    /// prompt it names. Transports check this before dispatching, so a missing scope can be a
+    /// real HTTP 403 even though the name is inside the JSON-RPC body.
+    pub(crate) fn scopes_needed(&self, message: &Message) -> Option<ScopeSet> {
+        let Message::Request(r) = message else { return None };
+        let param = |k: &str| r.params.as_ref()?.get(k)?.as_str().map(str::to_owned);
+        let registry = self.registry();
+        let scopes = match r.method.as_str() {
+            "tools/call" => &registry.tool(&param("name")?)?.scopes,
+            "prompts/get" => &registry.prompt(&param("name")?)?.scopes,
+            "resources/read" => {
+                let uri = param("uri")?;
+                match registry.resource(&uri) {
+                    Some(res) => &res.scopes,
+                    None => &registry.templates.iter().find(|t| t.matcher.matches(&uri).is_some())?.scopes,
+                }
+            }
+            _ => return None,
+        };
+        (!scopes.is_empty()).then(|| scopes.clone())
+    }
+
     /// Dispatches any message; returns the response to send, if any.
     pub(crate) async fn handle_message(
         &self,
         session: &Arc<Session>,
         message: Message,
         related: Option<Sink>,
+        caller: Option<Arc<AccessToken>>,
     ) -> Option<Response> {
         match message {
-            Message::Request(r) => self.handle_request(session, r, related).await,
+            Message::Request(r) => self.handle_request(session, r, related, caller).await,
             Message::Notification(n) => {
                 self.handle_notification(session, n);
                 None
@@ -91,12 +116,20 @@ impl Server {
         match method {
             "initialize" => reply(self.initialize(session, params)?),
             "ping" => Ok(json!({})),
-            "tools/list" => self.list(params, |r| r.tools.iter().map(|t| &t.tool).collect(), "tools"),
-            "tools/call" => reply(self.call_tool(ctx, params).await?),
-            "resources/list" => self.list(params, |r| r.resources.iter().map(|x| &x.resource).collect(), "resources"),
-            "resources/templates/list" => {
-                self.list(params, |r| r.templates.iter().map(|x| &x.template).collect(), "resourceTemplates")
+            "tools/list" => {
+                self.list(params, |r| r.tools.iter().filter(|t| ctx.may_use(&t.scopes)).map(|t| &t.tool).collect(), "tools")
             }
+            "tools/call" => reply(self.call_tool(ctx, params).await?),
+            "resources/list" => self.list(
+                params,
+                |r| r.resources.iter().filter(|x| ctx.may_use(&x.scopes)).map(|x| &x.resource).collect(),
+                "resources",
+            ),
+            "resources/templates/list" => self.list(
+                params,
+                |r| r.templates.iter().filter(|x| ctx.may_use(&x.scopes)).map(|x| &x.template).collect(),
+                "resourceTemplates",
+            ),
             "resources/read" => reply(self.read_resource(ctx, params).await?),
             "resources/subscribe" => {
                 session.subscribe(uri_param(&params)?.to_owned());
@@ -106,7 +139,9 @@ impl Server {
                 session.unsubscribe(uri_param(&params)?);
                 Ok(json!({}))
             }
-            "prompts/list" => self.list(params, |r| r.prompts.iter().map(|p| &p.prompt).collect(), "prompts"),
+            "prompts/list" => {
+                self.list(params, |r| r.prompts.iter().filter(|p| ctx.may_use(&p.scopes)).map(|p| &p.prompt).collect(), "prompts")
+            }
             "prompts/get" => reply(self.get_prompt(ctx, params).await?),
             "completion/complete" => {
                 let p: CompleteParams = parse(params)?;
@@ -185,6 +220,7 @@ impl Server {
         };
         let registry = self.registry();
         let tool = registry.tool(&name).ok_or_else(|| McpError::invalid_params(format!("unknown tool: {name}")))?;
+        ctx.require(&tool.scopes)?;
         match (tool.handler)(ctx.clone(), Arguments::from(arguments)).await {
             Ok(result) => Ok(result),
             // Bad arguments are the model's mistake: report them as a tool error it can read
@@ -198,11 +234,13 @@ impl Server {
         let uri = uri_param(&params)?.to_owned();
         let registry = self.registry();
         if let Some(r) = registry.resource(&uri) {
+            ctx.require(&r.scopes)?;
             let contents = (r.handler)(ctx.clone(), uri, Arguments::default()).await?;
             return Ok(ReadResourceResult { contents });
         }
         for t in &registry.templates {
             if let Some(vars) = t.matcher.matches(&uri) {
+                ctx.require(&t.scopes)?;
                 let contents = (t.handler)(ctx.clone(), uri, Arguments::from(vars)).await?;
                 return Ok(ReadResourceResult { contents });
             }
@@ -222,6 +260,7 @@ impl Server {
         };
         let registry = self.registry();
         let prompt = registry.prompt(&name).ok_or_else(|| McpError::invalid_params(format!("unknown prompt: {name}")))?;
+        ctx.require(&prompt.scopes)?;
         for arg in &prompt.prompt.arguments {
             if arg.required == Some(true) && !arguments.contains_key(&arg.name) {
                 return Err(McpError::invalid_params(format!("missing required argument `{}`", arg.name)));

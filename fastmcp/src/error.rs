@@ -4,6 +4,9 @@ use crate::protocol::jsonrpc::{ErrorObject, codes};
 use serde_json::Value;
 use std::fmt;
 
+/// Error code for a missing scope (HTTP transports answer 403 instead).
+pub const INSUFFICIENT_SCOPE: i64 = -32003;
+
 /// A JSON-RPC error returned to the client instead of a result.
 ///
 /// ```
@@ -48,6 +51,22 @@ impl McpError {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(codes::INTERNAL_ERROR, message)
     }
+    /// The caller's token lacks `scopes`. Over HTTP this becomes a real `403` with
+    /// `WWW-Authenticate: Bearer error="insufficient_scope"`, so clients can step up.
+    pub fn insufficient_scope(scopes: &fastmcp_auth::ScopeSet) -> Self {
+        Self::new(INSUFFICIENT_SCOPE, format!("insufficient scope: this requires `{scopes}`"))
+            .with_data(serde_json::json!({ "requiredScopes": scopes.to_vec() }))
+    }
+
+    /// The scopes named by an [`insufficient_scope`](Self::insufficient_scope) error.
+    pub fn required_scopes(&self) -> Option<fastmcp_auth::ScopeSet> {
+        if self.code != INSUFFICIENT_SCOPE {
+            return None;
+        }
+        let list = self.data.as_ref()?.get("requiredScopes")?.as_array()?;
+        Some(list.iter().filter_map(Value::as_str).collect())
+    }
+
     /// `-32002 Resource not found`, with the URI in `data`.
     pub fn resource_not_found(uri: &str) -> Self {
         Self::new(codes::RESOURCE_NOT_FOUND, format!("resource not found: {uri}"))

@@ -2,6 +2,7 @@
 
 use crate::protocol::{GetPromptResult, Prompt, PromptArgument};
 use crate::{Arguments, Context, McpError};
+use fastmcp_auth::ScopeSet;
 use futures_util::future::BoxFuture;
 use std::future::Future;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub(crate) type PromptHandler =
 #[derive(Clone)]
 pub struct PromptDef {
     pub(crate) prompt: Prompt,
+    pub(crate) scopes: ScopeSet,
     pub(crate) handler: PromptHandler,
 }
 
@@ -32,6 +34,7 @@ impl PromptDef {
     pub fn new(name: impl Into<String>) -> Self {
         PromptDef {
             prompt: Prompt { name: name.into(), title: None, description: None, arguments: Vec::new() },
+            scopes: ScopeSet::new(),
             handler: Arc::new(|_, _| Box::pin(async { Ok(GetPromptResult { description: None, messages: vec![] }) })),
         }
     }
@@ -54,6 +57,13 @@ impl PromptDef {
         });
         self
     }
+    /// Scopes a caller's token must hold to see and use this (checked only when the transport
+    /// is authenticated).
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The function run by `prompts/get`.
     pub fn handler<F, Fut>(mut self, f: F) -> Self
     where

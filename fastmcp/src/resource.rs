@@ -2,6 +2,7 @@
 
 use crate::protocol::{Resource, ResourceContents, ResourceTemplate};
 use crate::{Arguments, Context, McpError, UriTemplate};
+use fastmcp_auth::ScopeSet;
 use futures_util::future::BoxFuture;
 use std::future::Future;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ fn unset_handler() -> ResourceHandler {
 #[derive(Clone)]
 pub struct ResourceDef {
     pub(crate) resource: Resource,
+    pub(crate) scopes: ScopeSet,
     pub(crate) handler: ResourceHandler,
 }
 
@@ -34,6 +36,7 @@ impl ResourceDef {
     pub fn new(uri: impl Into<String>, name: impl Into<String>) -> Self {
         ResourceDef {
             resource: Resource { uri: uri.into(), name: name.into(), ..Resource::default() },
+            scopes: ScopeSet::new(),
             handler: unset_handler(),
         }
     }
@@ -52,6 +55,13 @@ impl ResourceDef {
         self.resource.mime_type = Some(mime_type.into());
         self
     }
+    /// Scopes a caller's token must hold to see and use this (checked only when the transport
+    /// is authenticated).
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The function run by `resources/read`; it receives the URI and no arguments.
     pub fn handler<F, Fut>(mut self, f: F) -> Self
     where
@@ -82,6 +92,7 @@ impl ResourceDef {
 #[derive(Clone)]
 pub struct ResourceTemplateDef {
     pub(crate) template: ResourceTemplate,
+    pub(crate) scopes: ScopeSet,
     pub(crate) matcher: UriTemplate,
     pub(crate) handler: ResourceHandler,
 }
@@ -98,6 +109,7 @@ impl ResourceTemplateDef {
                 description: None,
                 mime_type: None,
             },
+            scopes: ScopeSet::new(),
             handler: unset_handler(),
         })
     }
@@ -116,6 +128,13 @@ impl ResourceTemplateDef {
         self.template.mime_type = Some(mime_type.into());
         self
     }
+    /// Scopes a caller's token must hold to see and use this (checked only when the transport
+    /// is authenticated).
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The function run by `resources/read` for a matching URI.
     pub fn handler<F, Fut>(mut self, f: F) -> Self
     where

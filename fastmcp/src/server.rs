@@ -7,6 +7,7 @@ use crate::resource::{ResourceDef, ResourceTemplateDef};
 use crate::session::{Session, Sessions, lock};
 use crate::tool::ToolDef;
 use crate::{Context, McpError};
+use fastmcp_auth::{AuthConfig, AuthProvider};
 use futures_util::future::BoxFuture;
 use serde_json::json;
 use std::collections::HashMap;
@@ -55,6 +56,7 @@ pub(crate) struct Inner {
     pub completion: Option<CompletionHandler>,
     pub page_size: usize,
     pub sessions: Sessions,
+    pub auth: Option<AuthConfig>,
 }
 
 /// A configured MCP server. Cheap to clone (an `Arc`); serve it over any transport:
@@ -83,6 +85,7 @@ pub struct ServerBuilder {
     registry: Registry,
     completion: Option<CompletionHandler>,
     page_size: usize,
+    auth: Option<AuthConfig>,
 }
 
 impl Server {
@@ -94,7 +97,13 @@ impl Server {
             registry: Registry::default(),
             completion: None,
             page_size: 100,
+            auth: None,
         }
+    }
+
+    /// The declared auth configuration, if any.
+    pub fn auth_config(&self) -> Option<&AuthConfig> {
+        self.inner.auth.as_ref()
     }
 
     /// Name and version reported at `initialize`.
@@ -232,6 +241,26 @@ impl ServerBuilder {
         self.completion = Some(Arc::new(move |ctx, p| Box::pin(f(ctx, p))));
         self
     }
+    /// Protects the HTTP transports (stdio is never authenticated: a local process has its
+    /// user's rights). Resolved when serving starts, so values may come from the environment.
+    ///
+    /// ```
+    /// use fastmcp::{Server, auth::AuthConfig};
+    /// let server = Server::builder("notes")
+    ///     .auth(AuthConfig::provider("jwt")
+    ///         .set("jwks_uri", "https://auth.example.com/jwks")
+    ///         .set("audience", "https://notes.example.com/mcp"))
+    ///     .build();
+    /// # let _ = server;
+    /// ```
+    pub fn auth(mut self, config: AuthConfig) -> Self {
+        self.auth = Some(config);
+        self
+    }
+    /// Protects the HTTP transports with a provider built in code.
+    pub fn auth_provider(self, provider: impl AuthProvider) -> Self {
+        self.auth(AuthConfig::ready(std::sync::Arc::new(provider)))
+    }
     /// Items per page of `*/list` results (default 100; 0 = no pagination).
     pub fn page_size(mut self, n: usize) -> Self {
         self.page_size = n;
@@ -248,6 +277,7 @@ impl ServerBuilder {
                 completion: self.completion,
                 page_size: self.page_size,
                 sessions: Sessions::default(),
+                auth: self.auth,
             }),
         }
     }

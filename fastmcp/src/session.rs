@@ -45,6 +45,8 @@ pub(crate) struct Session {
     next_request: AtomicU64,
     next_stream: AtomicU64,
     last_seen: Mutex<Instant>,
+    /// The subject of the token that opened the session; later requests must carry the same.
+    owner: Mutex<Option<String>>,
     /// Cancelled when the session ends (DELETE, expiry, stdin EOF).
     pub closed: CancellationToken,
 }
@@ -63,6 +65,7 @@ impl Session {
             next_request: AtomicU64::new(1),
             next_stream: AtomicU64::new(1),
             last_seen: Mutex::new(Instant::now()),
+            owner: Mutex::new(None),
             closed: CancellationToken::new(),
         })
     }
@@ -169,6 +172,18 @@ impl Session {
     pub fn cancel_request(&self, id: &RequestId) {
         if let Some(t) = lock(&self.in_flight).remove(id) {
             t.cancel();
+        }
+    }
+
+    /// Binds the session to `subject` on first use; false if it belongs to someone else.
+    pub fn bind_owner(&self, subject: &str) -> bool {
+        let mut owner = lock(&self.owner);
+        match owner.as_deref() {
+            None => {
+                *owner = Some(subject.to_owned());
+                true
+            }
+            Some(o) => o == subject,
         }
     }
 

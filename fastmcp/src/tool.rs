@@ -2,6 +2,7 @@
 
 use crate::protocol::{CallToolResult, Tool, ToolAnnotations};
 use crate::{Arguments, Context, McpError};
+use fastmcp_auth::ScopeSet;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 use std::future::Future;
@@ -32,6 +33,7 @@ pub(crate) type ToolHandler =
 #[derive(Clone)]
 pub struct ToolDef {
     pub(crate) tool: Tool,
+    pub(crate) scopes: ScopeSet,
     pub(crate) handler: ToolHandler,
 }
 
@@ -49,6 +51,7 @@ impl ToolDef {
                 output_schema: None,
                 annotations: None,
             },
+            scopes: ScopeSet::new(),
             handler: Arc::new(move |_, _| {
                 let name = missing.clone();
                 Box::pin(async move { Err(McpError::internal(format!("tool `{name}` has no handler"))) })
@@ -83,6 +86,13 @@ impl ToolDef {
     /// Behavioural hints.
     pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
         self.tool.annotations = Some(annotations);
+        self
+    }
+
+    /// Scopes a caller's token must hold to see and use this (checked only when the transport
+    /// is authenticated).
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 

@@ -3,7 +3,8 @@
 
 use super::guard::HostPolicy;
 use super::sse_stream::{self, Until};
-use crate::Server;
+use crate::{McpError, Server};
+use fastmcp_auth::{AccessToken, BearerGuard, ConfigError};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{self, ErrorObject, Message, Payload, Response as RpcResponse, codes};
 use crate::session::{Session, lock, new_session_id};
@@ -57,6 +58,10 @@ pub struct HttpConfig {
     pub messages_endpoint: String,
     /// Interval of keep-alive comments on idle streams (default 15 s).
     pub keep_alive: Duration,
+    /// The server's public base URL (`https://notes.example.com`, or with a path prefix when a
+    /// proxy mounts it there). The MCP resource URL is this plus `endpoint`. Needed with auth;
+    /// defaults to `FASTMCP_SERVER_BASE_URL`, or `http://HOST:PORT` when serving directly.
+    pub public_url: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -72,6 +77,7 @@ impl Default for HttpConfig {
             sse_endpoint: "/sse".into(),
             messages_endpoint: "/messages".into(),
             keep_alive: Duration::from_secs(15),
+            public_url: None,
         }
     }
 }
@@ -102,6 +108,16 @@ impl HttpConfig {
         self.legacy_sse = on;
         self
     }
+    /// Sets the public base URL.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+    /// The canonical URL of the MCP endpoint (the OAuth resource identifier), if known.
+    pub fn resource_url(&self) -> Option<String> {
+        let base = self.public_url.clone().or_else(|| std::env::var(fastmcp_auth::config::BASE_URL_VAR).ok())?;
+        Some(format!("{}{}", base.trim_end_matches('/'), self.endpoint))
+    }
     /// The default for a server listening on `addr`: loopback-only hosts when bound to
     /// loopback; otherwise same-origin checks only (put a host allow-list or a proxy in front).
     pub fn for_addr(addr: SocketAddr) -> Self {
@@ -113,12 +129,46 @@ impl HttpConfig {
 pub(crate) struct HttpState {
     pub server: Server,
     pub config: HttpConfig,
+    /// Bearer-token protection, when the server declares auth.
+    pub guard: Option<BearerGuard>,
     last_sweep: Mutex<Instant>,
 }
 
 impl HttpState {
-    pub fn new(server: Server, config: HttpConfig) -> Arc<Self> {
-        Arc::new(HttpState { server, config, last_sweep: Mutex::new(Instant::now()) })
+    pub fn new(server: Server, config: HttpConfig, guard: Option<BearerGuard>) -> Arc<Self> {
+        Arc::new(HttpState { server, config, guard, last_sweep: Mutex::new(Instant::now()) })
+    }
+
+    /// Verifies the caller's token (when auth is on); the error is the response to send.
+    pub async fn authenticate(&self, headers: &HeaderMap, uri: &axum::http::Uri) -> Result<Option<Arc<AccessToken>>, Response> {
+        match &self.guard {
+            Some(g) => g.authenticate(headers, uri).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Checks that the caller may use a session, and that it holds the scopes `message`
+    /// needs; the error is a 403 response.
+    pub fn authorize(&self, session: &Session, caller: Option<&AccessToken>, message: &Message) -> Result<(), Response> {
+        let (Some(guard), Some(caller)) = (&self.guard, caller) else { return Ok(()) };
+        if !session.bind_owner(&caller.subject) {
+            return Err(error_response(StatusCode::FORBIDDEN, TRANSPORT_ERROR, "Forbidden: this session belongs to another principal"));
+        }
+        match self.server.scopes_needed(message) {
+            Some(needed) if !caller.scopes.contains_all(&needed) => {
+                let body = match message {
+                    Message::Request(r) => RpcResponse::error(Some(r.id.clone()), McpError::insufficient_scope(&needed).into()),
+                    _ => RpcResponse::error(None, McpError::insufficient_scope(&needed).into()),
+                };
+                let mut resp = rpc_response(StatusCode::FORBIDDEN, body);
+                if let Ok(v) = HeaderValue::from_str(&guard.insufficient_scope_challenge(&caller.scopes, &needed)) {
+                    resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+                tracing::info!(subject = %caller.subject, needed = %needed, "insufficient scope");
+                Err(resp)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Creates and registers a session, first ending idle ones; `None` when at capacity.
@@ -242,6 +292,10 @@ async fn handle_post(state: Arc<HttpState>, request: Request) -> Response {
     if let Err(r) = guard(&state, headers) {
         return r;
     }
+    let caller = match state.authenticate(headers, &parts.uri).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json") {
         return error_response(
@@ -296,26 +350,36 @@ async fn handle_post(state: Arc<HttpState>, request: Request) -> Response {
         }
     };
     session.touch();
+    if let Payload::Single(message) = &payload {
+        if let Err(r) = state.authorize(&session, caller.as_deref(), message) {
+            return r;
+        }
+    }
 
     let mut response = match payload {
-        Payload::Single(Message::Request(request)) => respond(&state, &session, request, &accept).await,
+        Payload::Single(Message::Request(request)) => respond(&state, &session, request, &accept, caller).await,
         Payload::Single(message) => {
-            state.server.handle_message(&session, message, None).await;
+            state.server.handle_message(&session, message, None, caller).await;
             StatusCode::ACCEPTED.into_response()
         }
         Payload::Batch(items) => {
             if !session.version().allows_batches() {
                 return rpc_response(StatusCode::BAD_REQUEST, super::stdio::batch_rejected(session.version()));
             }
+            for message in items.iter().flatten() {
+                if let Err(r) = state.authorize(&session, caller.as_deref(), message) {
+                    return r;
+                }
+            }
             let responses = join_all(items.into_iter().map(|item| {
-                let (server, session) = (state.server.clone(), session.clone());
+                let (server, session, caller) = (state.server.clone(), session.clone(), caller.clone());
                 async move {
                     match item {
                         Ok(Message::Request(r)) if r.method == "initialize" => Some(RpcResponse::error(
                             Some(r.id),
                             ErrorObject::new(codes::INVALID_REQUEST, "invalid request: `initialize` cannot be batched"),
                         )),
-                        Ok(m) => server.handle_message(&session, m, None).await,
+                        Ok(m) => server.handle_message(&session, m, None, caller).await,
                         Err(r) => Some(r),
                     }
                 }
@@ -339,12 +403,18 @@ async fn handle_post(state: Arc<HttpState>, request: Request) -> Response {
 
 /// Answers one request: plain JSON when the handler finishes without sending anything else
 /// first; otherwise (progress, logs, sampling …) an SSE stream ending with the response.
-async fn respond(state: &HttpState, session: &Arc<Session>, request: jsonrpc::Request, accept: &Accepts) -> Response {
+async fn respond(
+    state: &HttpState,
+    session: &Arc<Session>,
+    request: jsonrpc::Request,
+    accept: &Accepts,
+    caller: Option<Arc<AccessToken>>,
+) -> Response {
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     let related = accept.sse.then(|| tx.clone());
     let (server, task_session) = (state.server.clone(), session.clone());
     tokio::spawn(async move {
-        if let Some(r) = server.handle_request(&task_session, request, related).await {
+        if let Some(r) = server.handle_request(&task_session, request, related, caller).await {
             let _ = tx.send(Message::Response(r));
         }
     });
@@ -396,10 +466,14 @@ impl Drop for StandaloneGuard {
     }
 }
 
-async fn handle_get(state: Arc<HttpState>, headers: HeaderMap) -> Response {
+async fn handle_get(state: Arc<HttpState>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     if let Err(r) = guard(&state, &headers) {
         return r;
     }
+    let caller = match state.authenticate(&headers, &uri).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     if state.config.stateless {
         return method_not_allowed("GET is not available: this server is stateless");
     }
@@ -413,6 +487,11 @@ async fn handle_get(state: Arc<HttpState>, headers: HeaderMap) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Some(c) = &caller {
+        if !session.bind_owner(&c.subject) {
+            return error_response(StatusCode::FORBIDDEN, TRANSPORT_ERROR, "Forbidden: this session belongs to another principal");
+        }
+    }
     if session.has_standalone() {
         return error_response(StatusCode::CONFLICT, TRANSPORT_ERROR, "Conflict: only one GET stream per session is allowed");
     }
@@ -452,10 +531,14 @@ pub(crate) fn close_on(
     out
 }
 
-async fn handle_delete(state: Arc<HttpState>, headers: HeaderMap) -> Response {
+async fn handle_delete(state: Arc<HttpState>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     if let Err(r) = guard(&state, &headers) {
         return r;
     }
+    let caller = match state.authenticate(&headers, &uri).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     if state.config.stateless {
         return method_not_allowed("DELETE is not available: this server is stateless");
     }
@@ -466,6 +549,11 @@ async fn handle_delete(state: Arc<HttpState>, headers: HeaderMap) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Some(c) = &caller {
+        if !session.bind_owner(&c.subject) {
+            return error_response(StatusCode::FORBIDDEN, TRANSPORT_ERROR, "Forbidden: this session belongs to another principal");
+        }
+    }
     if let Some(id) = &session.id {
         state.server.inner.sessions.remove(id);
     }
@@ -489,29 +577,64 @@ impl Server {
     ///     .merge(server.router(fastmcp::HttpConfig::default()));
     /// # let _ = app;
     /// ```
+    ///
+    /// # Panics
+    /// If the server declares auth that cannot be resolved (see [`try_router`](Self::try_router)).
     pub fn router(&self, config: HttpConfig) -> Router {
-        let state = HttpState::new(self.clone(), config);
+        self.try_router(config).unwrap_or_else(|e| panic!("invalid auth configuration: {e}"))
+    }
+
+    /// Like [`router`](Self::router), resolving the declared auth (which may read
+    /// `FASTMCP_SERVER_AUTH*` variables) and reporting a misconfiguration as an error. With
+    /// auth, the resource URL comes from `config.public_url` or `FASTMCP_SERVER_BASE_URL`.
+    pub fn try_router(&self, config: HttpConfig) -> Result<Router, ConfigError> {
+        let guard = match &self.inner.auth {
+            None => None,
+            Some(auth) => {
+                let resource = config.resource_url().ok_or_else(|| {
+                    ConfigError::new("auth needs the server's public URL: set HttpConfig::public_url or FASTMCP_SERVER_BASE_URL")
+                })?;
+                auth.resolve(&resource)?.map(|p| (BearerGuard::new(p.as_ref(), &resource), p.routes()))
+            }
+        };
+        let (guard, extra_routes) = match guard {
+            Some((g, routes)) => (Some(g), Some(routes)),
+            None => (None, None),
+        };
+        let state = HttpState::new(self.clone(), config, guard);
         let endpoint: MethodRouter = {
             let (p, g, d) = (state.clone(), state.clone(), state.clone());
             MethodRouter::new()
                 .post(move |req: Request| handle_post(p.clone(), req))
-                .get(move |h: HeaderMap| handle_get(g.clone(), h))
-                .delete(move |h: HeaderMap| handle_delete(d.clone(), h))
+                .get(move |uri: axum::http::Uri, h: HeaderMap| handle_get(g.clone(), uri, h))
+                .delete(move |uri: axum::http::Uri, h: HeaderMap| handle_delete(d.clone(), uri, h))
                 .fallback(|m: Method| async move { method_not_allowed(&format!("{m} is not supported on this endpoint")) })
         };
         let mut router = Router::new().route(&state.config.endpoint, endpoint);
         if state.config.legacy_sse {
             router = router.merge(super::legacy_sse::router(state.clone()));
         }
-        router
+        if let Some(g) = &state.guard {
+            tracing::info!(resource = ?g.metadata().map(|m| &m.resource), "MCP endpoint requires bearer tokens");
+            router = router.merge(g.metadata_routes());
+        }
+        if let Some(routes) = extra_routes {
+            router = router.merge(routes);
+        }
+        Ok(router)
     }
 
-    /// Serves the HTTP transports on `addr` until Ctrl-C.
-    pub async fn serve_http(&self, addr: SocketAddr, config: HttpConfig) -> std::io::Result<()> {
+    /// Serves the HTTP transports on `addr` until Ctrl-C. Without a configured public URL
+    /// (`config.public_url`, `FASTMCP_SERVER_BASE_URL`) it is `http://<bound address>`.
+    pub async fn serve_http(&self, addr: SocketAddr, mut config: HttpConfig) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
+        if config.resource_url().is_none() {
+            config.public_url = Some(format!("http://{local}"));
+        }
+        let router = self.try_router(config.clone()).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         tracing::info!("MCP server `{}` listening on http://{local}{}", self.info().name, config.endpoint);
-        axum::serve(listener, self.router(config))
+        axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

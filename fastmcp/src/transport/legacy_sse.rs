@@ -24,7 +24,9 @@ pub(crate) fn router(state: Arc<HttpState>) -> Router {
         .route(&state.config.sse_endpoint, get(move |uri: OriginalUri, h: HeaderMap| open_stream(s.clone(), uri, h)))
         .route(
             &messages_path,
-            post(move |q: Query<SessionQuery>, h: HeaderMap, body: Body| post_message(m.clone(), q.0, h, body)),
+            post(move |uri: axum::http::Uri, q: Query<SessionQuery>, h: HeaderMap, body: Body| {
+                post_message(m.clone(), uri, q.0, h, body)
+            }),
         )
 }
 
@@ -59,9 +61,16 @@ async fn open_stream(state: Arc<HttpState>, uri: OriginalUri, headers: HeaderMap
     if let Some(r) = forbidden(&state, &headers) {
         return r;
     }
+    let caller = match state.authenticate(&headers, &uri.0).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let Some(session) = state.open_session(ProtocolVersion::V2024_11_05) else {
         return error_response(StatusCode::SERVICE_UNAVAILABLE, -32000, "Service Unavailable: too many sessions");
     };
+    if let Some(c) = &caller {
+        session.bind_owner(&c.subject);
+    }
     let (tx, rx) = mpsc::unbounded_channel();
     session.set_standalone(Some(tx));
     // Mounted under a prefix (`nest`), the endpoint must carry it too.
@@ -82,10 +91,14 @@ async fn open_stream(state: Arc<HttpState>, uri: OriginalUri, headers: HeaderMap
     sse_stream::response(frames)
 }
 
-async fn post_message(state: Arc<HttpState>, query: SessionQuery, headers: HeaderMap, body: Body) -> Response {
+async fn post_message(state: Arc<HttpState>, uri: axum::http::Uri, query: SessionQuery, headers: HeaderMap, body: Body) -> Response {
     if let Some(r) = forbidden(&state, &headers) {
         return r;
     }
+    let caller = match state.authenticate(&headers, &uri).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let Some(id) = query.session_id else {
         return error_response(StatusCode::BAD_REQUEST, -32000, "Bad Request: missing session_id query parameter");
     };
@@ -102,21 +115,24 @@ async fn post_message(state: Arc<HttpState>, query: SessionQuery, headers: Heade
             let reply = jsonrpc::encode(&Message::Response(r.clone()));
             session.send_standalone(Message::Response(r));
             let mut resp = (StatusCode::BAD_REQUEST, reply).into_response();
-            resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, "application/json".parse().unwrap_or_else(|_| unreachable!()));
+            resp.headers_mut()
+                .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
             return resp;
         }
         Ok(Payload::Single(m)) => vec![Ok(m)],
         Ok(Payload::Batch(items)) => items,
     };
+    for message in messages.iter().flatten() {
+        if let Err(r) = state.authorize(&session, caller.as_deref(), message) {
+            return r;
+        }
+    }
     for item in messages {
-        let (server, session) = (state.server.clone(), session.clone());
+        let (server, session, caller) = (state.server.clone(), session.clone(), caller.clone());
         tokio::spawn(async move {
             let sink = session.clone();
             let response = match item {
-                Ok(m) => {
-                    let related = None;
-                    server.handle_message(&session, m, related).await
-                }
+                Ok(m) => server.handle_message(&session, m, None, caller).await,
                 Err(r) => Some(r),
             };
             if let Some(r) = response {

@@ -63,14 +63,14 @@ impl Server {
                         _ => true,
                     };
                     if inline {
-                        if let Some(r) = self.handle_message(&session, message, Some(sink.clone())).await {
+                        if let Some(r) = self.handle_message(&session, message, Some(sink.clone()), None).await {
                             let _ = sink.send(Message::Response(r));
                         }
                         continue;
                     }
                     let (server, session, sink) = (self.clone(), session.clone(), sink.clone());
                     tokio::spawn(async move {
-                        if let Some(r) = server.handle_message(&session, message, Some(sink.clone())).await {
+                        if let Some(r) = server.handle_message(&session, message, Some(sink.clone()), None).await {
                             let _ = sink.send(Message::Response(r));
                         }
                     });
@@ -86,7 +86,7 @@ impl Server {
                             let (server, session, sink) = (server.clone(), session.clone(), sink.clone());
                             async move {
                                 match item {
-                                    Ok(m) => server.handle_message(&session, m, Some(sink)).await,
+                                    Ok(m) => server.handle_message(&session, m, Some(sink), None).await,
                                     Err(r) => Some(r),
                                 }
                             }
