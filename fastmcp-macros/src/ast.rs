@@ -273,6 +273,15 @@ impl Member {
         })
     }
 
+    /// The `scope` / `scopes` literals.
+    pub fn scopes(&self) -> &[syn::LitStr] {
+        match &self.kind {
+            Kind::Tool(a) => &a.scopes,
+            Kind::Resource(a) => &a.scopes,
+            Kind::Prompt(a) => &a.scopes,
+        }
+    }
+
     pub fn takes_context(&self) -> bool {
         self.params.iter().any(|p| matches!(p, Param::Context))
     }

@@ -68,16 +68,25 @@ pub struct ServerAttr {
     pub version: Option<Spanned<String>>,
     pub title: Option<Spanned<String>>,
     pub instructions: Option<Spanned<String>>,
+    pub auth: Option<crate::auth::AuthExpr>,
 }
 
 impl ServerAttr {
     pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut a = ServerAttr::default();
-        const KNOWN: &[&str] = &["name", "version", "title", "instructions"];
+        const KNOWN: &[&str] = &["name", "version", "title", "instructions", "auth"];
         parse_args(
             tokens,
             errors,
             |key, meta, errors| {
+                if key == "auth" {
+                    let expr: crate::auth::AuthExpr = meta.value()?.parse()?;
+                    if a.auth.is_some() {
+                        errors.spanned(&meta.path, "duplicate `auth`: each key may appear once");
+                    }
+                    a.auth = Some(expr);
+                    return Ok(true);
+                }
                 let slot = match key {
                     "name" => &mut a.name,
                     "version" => &mut a.version,
@@ -106,24 +115,42 @@ pub struct Annotations {
     pub open_world: Option<Spanned<bool>>,
 }
 
-/// `#[tool(name, title, description, annotations(...))]`.
+/// `scope = "a"` or `scopes = ["a", "b"]` on a tool, resource or prompt.
+pub fn parse_scopes(key: &str, meta: &ParseNestedMeta, into: &mut Vec<LitStr>, errors: &mut Errors) -> syn::Result<()> {
+    if !into.is_empty() {
+        errors.spanned(&meta.path, "give the scopes once: `scope = \"a\"` or `scopes = [\"a\", \"b\"]`");
+    }
+    let value = meta.value()?;
+    if key == "scope" {
+        into.push(value.parse()?);
+    } else {
+        let content;
+        syn::bracketed!(content in value);
+        into.extend(syn::punctuated::Punctuated::<LitStr, syn::Token![,]>::parse_terminated(&content)?);
+    }
+    Ok(())
+}
+
+/// `#[tool(name, title, description, annotations(...), scope(s))]`.
 #[derive(Default)]
 pub struct ToolAttr {
     pub name: Option<Spanned<String>>,
     pub title: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
     pub annotations: Option<Annotations>,
+    pub scopes: Vec<LitStr>,
 }
 
 impl ToolAttr {
     pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut a = ToolAttr::default();
-        const KNOWN: &[&str] = &["name", "title", "description", "annotations"];
+        const KNOWN: &[&str] = &["name", "title", "description", "annotations", "scope", "scopes"];
         parse_args(
             tokens,
             errors,
             |key, meta, errors| {
                 match key {
+                    "scope" | "scopes" => parse_scopes(key, meta, &mut a.scopes, errors)?,
                     "name" | "title" | "description" => {
                         let slot = match key {
                             "name" => &mut a.name,
@@ -182,16 +209,21 @@ pub struct ResourceAttr {
     pub title: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
     pub mime_type: Option<Spanned<String>>,
+    pub scopes: Vec<LitStr>,
 }
 
 impl ResourceAttr {
     pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut a = ResourceAttr::default();
-        const KNOWN: &[&str] = &["uri", "name", "title", "description", "mime_type"];
+        const KNOWN: &[&str] = &["uri", "name", "title", "description", "mime_type", "scope", "scopes"];
         parse_args(
             tokens,
             errors,
             |key, meta, errors| {
+                if key == "scope" || key == "scopes" {
+                    parse_scopes(key, meta, &mut a.scopes, errors)?;
+                    return Ok(true);
+                }
                 let slot = match key {
                     "uri" => &mut a.uri,
                     "name" => &mut a.name,
@@ -217,16 +249,21 @@ pub struct PromptAttr {
     pub name: Option<Spanned<String>>,
     pub title: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
+    pub scopes: Vec<LitStr>,
 }
 
 impl PromptAttr {
     pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut a = PromptAttr::default();
-        const KNOWN: &[&str] = &["name", "title", "description"];
+        const KNOWN: &[&str] = &["name", "title", "description", "scope", "scopes"];
         parse_args(
             tokens,
             errors,
             |key, meta, errors| {
+                if key == "scope" || key == "scopes" {
+                    parse_scopes(key, meta, &mut a.scopes, errors)?;
+                    return Ok(true);
+                }
                 let slot = match key {
                     "name" => &mut a.name,
                     "title" => &mut a.title,

@@ -29,6 +29,10 @@ pub fn expand(server: &ServerImpl) -> TokenStream {
     };
     let title = opt_call("title", attr.title.as_ref().map(|s| &s.value));
     let instructions = opt_call("instructions", attr.instructions.as_ref().map(|s| &s.value));
+    let auth = attr.auth.as_ref().map(|a| {
+        let config = crate::auth::expand(a);
+        quote!(.auth(#config))
+    });
     let members = server.members.iter().map(member);
     let checks = server.members.iter().map(type_checks);
 
@@ -51,6 +55,7 @@ pub fn expand(server: &ServerImpl) -> TokenStream {
                     .version(#version)
                     #title
                     #instructions
+                    #auth
                     #(#members)*
             }
         }
@@ -126,6 +131,12 @@ fn this(m: &Member) -> (TokenStream, TokenStream) {
     }
 }
 
+/// `.scopes(["a", "b"])` when the item declares scopes.
+fn scopes(m: &Member) -> TokenStream {
+    let list = m.scopes();
+    if list.is_empty() { TokenStream::new() } else { quote!(.scopes([#(#list),*])) }
+}
+
 fn member(m: &Member) -> TokenStream {
     match &m.kind {
         Kind::Tool(a) => tool(m, a),
@@ -168,6 +179,7 @@ fn tool(m: &Member, a: &crate::attr::ToolAttr) -> TokenStream {
     let (this_outer, this_inner) = this(m);
     let takes = takes(m);
     let specs = arg_specs(m);
+    let scopes = scopes(m);
     let call = call(m);
     let convert = quote!((&&&::fastmcp::__private::Returned::new(value)).into_call_tool_result(&output));
     let body = if m.returns_result {
@@ -194,6 +206,7 @@ fn tool(m: &Member, a: &crate::attr::ToolAttr) -> TokenStream {
                 .input_schema(::fastmcp::__private::InputSchema::new() #(#schema_args)* .build())
                 .output_schema(output.schema())
                 #annotations
+                #scopes
                 .handler(move |#ctx, #args| {
                     #this_inner
                     let output = output.clone();
@@ -223,6 +236,7 @@ fn resource(m: &Member, a: &crate::attr::ResourceAttr) -> TokenStream {
     let (this_outer, this_inner) = this(m);
     let takes = takes(m);
     let specs = arg_specs(m);
+    let scopes = scopes(m);
     let call = call(m);
     let is_template = m.args().next().is_some() || uri.contains('{');
     let def = if is_template {
@@ -239,6 +253,7 @@ fn resource(m: &Member, a: &crate::attr::ResourceAttr) -> TokenStream {
                 #title
                 #description
                 #mime_call
+                #scopes
                 .handler(move |#ctx, uri, #args| {
                     #this_inner
                     async move {
@@ -271,6 +286,7 @@ fn prompt(m: &Member, a: &crate::attr::PromptAttr) -> TokenStream {
     let (this_outer, this_inner) = this(m);
     let takes = takes(m);
     let specs = arg_specs(m);
+    let scopes = scopes(m);
     let call = call(m);
     quote! {
         .prompt({
@@ -280,6 +296,7 @@ fn prompt(m: &Member, a: &crate::attr::PromptAttr) -> TokenStream {
                 #title
                 #description_call
                 #(#arguments)*
+                #scopes
                 .handler(move |#ctx, #args| {
                     #this_inner
                     async move {

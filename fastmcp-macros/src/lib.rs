@@ -10,6 +10,7 @@ extern crate proc_macro;
 
 mod ast;
 mod attr;
+mod auth;
 mod errors;
 mod expand;
 mod valid;

@@ -6,6 +6,13 @@ use crate::errors::Errors;
 use std::collections::HashMap;
 
 pub fn validate(server: &ServerImpl, errors: &mut Errors) {
+    let mut declared = crate::auth::Declared::default();
+    if let Some(auth) = &server.attr.auth {
+        crate::auth::check(auth, true, errors, &mut declared);
+    }
+    for m in &server.members {
+        check_scopes(m, server.attr.auth.is_some(), &declared, errors);
+    }
     let mut tools = HashMap::new();
     let mut prompts = HashMap::new();
     let mut uris = HashMap::new();
@@ -108,5 +115,30 @@ mod tests {
         assert!(template_variables("a://x}").is_err());
         assert!(template_variables("a://{x}/{x}").is_err());
         assert!(template_variables("a://{a-b}").is_err());
+    }
+}
+
+fn check_scopes(m: &Member, has_auth: bool, declared: &crate::auth::Declared, errors: &mut Errors) {
+    for lit in m.scopes() {
+        let scope = lit.value();
+        if !has_auth {
+            errors.spanned(
+                lit,
+                format!("scope `{scope}` has no effect: the server declares no auth; add `auth = ...` to `#[mcp_server]` (e.g. auth = env) or remove the scope"),
+            );
+            continue;
+        }
+        if let Err(e) = fastmcp_auth_schema::validate_scope(&scope) {
+            errors.spanned(lit, e);
+            continue;
+        }
+        if let Some(supported) = &declared.scopes_supported {
+            if !supported.contains(&scope) {
+                errors.spanned(
+                    lit,
+                    format!("scope `{scope}` is not in the declared `scopes_supported` ({}); add it there or fix the name", supported.join(", ")),
+                );
+            }
+        }
     }
 }

@@ -1,0 +1,87 @@
+//! A notes server whose tools need OAuth scopes. Its auth is chosen at start-up through
+//! `FASTMCP_SERVER_AUTH*` variables (see README "Auth"), so the same binary can trust static
+//! API keys, JWTs from any issuer, or an identity provider such as WorkOS AuthKit.
+//!
+//! ```sh
+//! # API keys (the default): a JSON list in NOTES_API_KEYS
+//! NOTES_API_KEYS='[{"key":"'"$(openssl rand -hex 16)"'","subject":"ci","scopes":["notes:read"]}]' \
+//!   cargo run -p examples --bin notes
+//! # An external identity provider, advertised to clients via RFC 9728:
+//! FASTMCP_SERVER_AUTH=authkit FASTMCP_SERVER_AUTH_AUTHKIT_DOMAIN=acme.authkit.app cargo run -p examples --bin notes
+//! ```
+
+use fastmcp::{Context, McpServer, ToolError, mcp_server};
+use serde::Serialize;
+use std::sync::Mutex;
+
+#[derive(Serialize, schemars::JsonSchema, Clone)]
+struct Note {
+    id: u32,
+    author: String,
+    text: String,
+}
+
+#[derive(Default)]
+struct Notes {
+    notes: Mutex<Vec<Note>>,
+}
+
+fn caller(ctx: &Context) -> String {
+    ctx.access_token().map(|t| t.subject.clone()).unwrap_or_else(|| "local user".into())
+}
+
+#[mcp_server(
+    name = "notes",
+    instructions = "A shared notebook. Reading needs notes:read, writing notes:write.",
+    auth = env(default = api_keys(keys = env("NOTES_API_KEYS")))
+)]
+impl Notes {
+    /// Who am I? Returns the caller's identity and granted scopes.
+    #[tool(annotations(read_only = true))]
+    fn whoami(&self, ctx: &Context) -> String {
+        match ctx.access_token() {
+            Some(t) => format!("subject={} client={} scopes={}", t.subject, t.client_id.as_deref().unwrap_or("-"), t.scopes),
+            None => "subject=local user (stdio)".into(),
+        }
+    }
+
+    /// List all notes.
+    #[tool(scope = "notes:read", annotations(read_only = true))]
+    fn list_notes(&self) -> Vec<Note> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    /// Add a note.
+    #[tool(scope = "notes:write")]
+    fn add_note(&self, ctx: &Context, text: String) -> Result<Note, ToolError> {
+        if text.trim().is_empty() {
+            return Err(ToolError::new("a note needs some text"));
+        }
+        let mut notes = self.notes.lock().map_err(|_| ToolError::new("notes are unavailable"))?;
+        let note = Note { id: notes.len() as u32 + 1, author: caller(ctx), text };
+        notes.push(note.clone());
+        Ok(note)
+    }
+
+    /// Delete every note (administrators only).
+    #[tool(scope = "notes:admin", annotations(destructive = true))]
+    fn admin_reset(&self) -> String {
+        let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        let n = notes.len();
+        notes.clear();
+        format!("deleted {n} notes")
+    }
+
+    /// One note by id.
+    #[resource(uri = "notes://{id}", mime_type = "application/json", scope = "notes:read")]
+    fn note(&self, id: u32) -> Result<String, fastmcp::McpError> {
+        let notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        let note = notes.iter().find(|n| n.id == id).ok_or_else(|| fastmcp::McpError::resource_not_found(&format!("notes://{id}")))?;
+        serde_json::to_string(note).map_err(|e| fastmcp::McpError::internal(e.to_string()))
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    Notes::default().into_server().run().await
+}
