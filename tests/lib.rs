@@ -191,3 +191,119 @@ mod tests {
         assert_eq!(super::listening_url("INFO MCP server `x` listening on http://127.0.0.1:4000/mcp").as_deref(), Some("http://127.0.0.1:4000"));
     }
 }
+
+/// A running OpenID provider (npm `oidc-provider`, `tests/clients/oidc_provider.mjs`); killed on drop.
+pub struct IdpProcess {
+    child: Child,
+    /// The issuer, `http://127.0.0.1:PORT`.
+    pub issuer: String,
+}
+
+impl IdpProcess {
+    /// Starts the provider signing access tokens with `alg` (`RS256` or `ES256`).
+    pub fn start(alg: &str) -> Self {
+        let node = required_env("FASTMCP_TEST_NODE");
+        let modules = required_env("FASTMCP_TEST_NODE_MODULES");
+        let mut child = Command::new(node)
+            .arg(workspace_root().join("tests/clients/oidc_provider.mjs"))
+            .args(["--port", "0", "--alg", alg])
+            .env("NODE_PATH", &modules)
+            .env("FASTMCP_TEST_NODE_MODULES", &modules)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the OpenID provider");
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(issuer) = line.strip_prefix("OIDC issuer ") {
+                    let _ = tx.send(issuer.trim().to_owned());
+                }
+            }
+        });
+        let issuer = rx.recv_timeout(Duration::from_secs(30)).expect("the OpenID provider did not start within 30 s");
+        IdpProcess { child, issuer }
+    }
+
+    /// Mints an access token through the provider's test endpoint (same keys and format as
+    /// its real tokens). `body` may override claims and header fields.
+    pub fn mint(&self, body: serde_json::Value) -> String {
+        let resp = blocking_post_json(&format!("{}/__test/token", self.issuer), &body);
+        resp["access_token"].as_str().unwrap_or_else(|| panic!("no access_token in {resp}")).to_owned()
+    }
+
+    /// Rotates the signing keys; with `keep_old` the previous public keys stay in the JWKS.
+    pub fn rotate(&self, keep_old: bool) -> serde_json::Value {
+        blocking_post_json(&format!("{}/__test/rotate?keep_old={keep_old}", self.issuer), &serde_json::json!({}))
+    }
+
+    /// How many times the JWKS was fetched (and reset the counter when `reset`).
+    pub fn jwks_hits(&self, reset: bool) -> u64 {
+        let url = format!("{}/__test/jwks_hits{}", self.issuer, if reset { "?reset=true" } else { "" });
+        let v: serde_json::Value = blocking(async move { reqwest::get(url).await.expect("jwks_hits").json().await.expect("json") });
+        v["count"].as_u64().expect("count")
+    }
+}
+
+impl Drop for IdpProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn blocking<F: std::future::Future + Send + 'static>(f: F) -> F::Output
+where
+    F::Output: Send + 'static,
+{
+    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f))
+        .join()
+        .expect("thread")
+}
+
+fn blocking_post_json(url: &str, body: &serde_json::Value) -> serde_json::Value {
+    let (url, body) = (url.to_owned(), body.clone());
+    blocking(async move {
+        let resp = reqwest::Client::new().post(&url).json(&body).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        resp.json().await.unwrap_or_else(|e| panic!("POST {url}: not JSON: {e}"))
+    })
+}
+
+/// The outcome of one HTTP request in a test.
+#[derive(Debug)]
+pub struct HttpReply {
+    /// Status code.
+    pub status: u16,
+    /// `WWW-Authenticate`, if any.
+    pub www_authenticate: Option<String>,
+    /// `Mcp-Session-Id`, if any.
+    pub session_id: Option<String>,
+    /// The body.
+    pub body: String,
+}
+
+/// POSTs a JSON-RPC body to an MCP endpoint with an optional bearer token (and session id).
+pub async fn mcp_post(url: &str, bearer: Option<&str>, session: Option<&str>, body: &serde_json::Value) -> HttpReply {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(body.to_string());
+    if let Some(t) = bearer {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(s) = session {
+        req = req.header("mcp-session-id", s).header("mcp-protocol-version", "2025-11-25");
+    }
+    let resp = req.send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (status, www_authenticate, session_id) = (resp.status().as_u16(), header("www-authenticate"), header("mcp-session-id"));
+    HttpReply { status, www_authenticate, session_id, body: resp.text().await.unwrap_or_default() }
+}
+
+/// An `initialize` request body.
+pub fn initialize_body() -> serde_json::Value {
+    serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"1"}}})
+}
