@@ -151,7 +151,7 @@ pub fn check(expr: &AuthExpr, top_level: bool, errors: &mut Errors, declared: &m
         let key = a.key.to_string();
         let Some(opt) = spec.option(&key) else {
             let known: Vec<&str> = spec.options.iter().map(|o| o.name).collect();
-            errors.spanned(&a.key, unknown_key(&format!("option of `{name_str}`"), &key, &known));
+            errors.spanned(&a.key, unknown_key(&format!("`{name_str}` option"), &key, &known));
             continue;
         };
         if seen.iter().any(|(k, _)| *k == key) {

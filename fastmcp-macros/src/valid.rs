@@ -134,10 +134,10 @@ fn check_scopes(m: &Member, has_auth: bool, declared: &crate::auth::Declared, er
         }
         if let Some(supported) = &declared.scopes_supported {
             if !supported.contains(&scope) {
-                errors.spanned(
-                    lit,
-                    format!("scope `{scope}` is not in the declared `scopes_supported` ({}); add it there or fix the name", supported.join(", ")),
-                );
+                let hint = fastmcp_auth_schema::did_you_mean(&scope, supported.iter().map(String::as_str))
+                    .map(|s| format!(": did you mean `{s}`?"))
+                    .unwrap_or_else(|| "; add it to `scopes_supported`".into());
+                errors.spanned(lit, format!("scope `{scope}` is not in the declared `scopes_supported` ({}){hint}", supported.join(", ")));
             }
         }
     }
