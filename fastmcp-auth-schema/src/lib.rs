@@ -326,3 +326,19 @@ mod tests {
         assert!(validate_url("ftp://x.example").is_err());
     }
 }
+
+#[cfg(test)]
+mod docs {
+    /// docs/auth.md must list every variable of the table.
+    #[test]
+    fn every_variable_is_documented() {
+        let doc = include_str!("../../docs/auth.md");
+        for p in super::PROVIDERS {
+            for o in p.options {
+                if o.kind != super::Kind::Verifier {
+                    assert!(doc.contains(&format!("`{}`", o.env)), "docs/auth.md lacks {}", o.env);
+                }
+            }
+        }
+    }
+}
