@@ -268,3 +268,46 @@ fn declared_defaults_env_overrides_and_presets() {
         assert!(missing.err().unwrap().to_string().contains(&format!("FASTMCP_SERVER_AUTH_{}", provider.to_uppercase())), "{provider}");
     }
 }
+
+fn b64url(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+#[tokio::test]
+async fn static_ec_and_eddsa_jwks_verify_and_keys_cannot_cross_algorithms() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+    let rng = SystemRandom::new();
+    let ec_pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, ec_pkcs8.as_ref()).unwrap();
+    let point = ec.public_key().as_ref();
+    let ec_jwk = json!({"kty":"EC","crv":"P-256","kid":"ec1","x":b64url(&point[1..33]),"y":b64url(&point[33..65])});
+    let ed_pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let ed = Ed25519KeyPair::from_pkcs8(ed_pkcs8.as_ref()).unwrap();
+    let ed_jwk = json!({"kty":"OKP","crv":"Ed25519","kid":"ed1","x":b64url(ed.public_key().as_ref())});
+    let v = JwtVerifier::builder().public_key(json!({"keys":[ec_jwk, ed_jwk]}).to_string()).audience(AUD).build().unwrap();
+
+    let mut h = Header::new(Algorithm::ES256);
+    h.kid = Some("ec1".into());
+    let es = encode(&h, &claims(), &EncodingKey::from_ec_der(ec_pkcs8.as_ref())).unwrap();
+    assert_eq!(v.verify(&es).await.unwrap().subject, "alice");
+    let mut h = Header::new(Algorithm::EdDSA);
+    h.kid = Some("ed1".into());
+    let eddsa = encode(&h, &claims(), &EncodingKey::from_ed_der(ed_pkcs8.as_ref())).unwrap();
+    assert_eq!(v.verify(&eddsa).await.unwrap().subject, "alice");
+    // An EdDSA token naming the EC key's kid: the key type must agree with the algorithm.
+    let mut h = Header::new(Algorithm::EdDSA);
+    h.kid = Some("ec1".into());
+    let crossed = encode(&h, &claims(), &EncodingKey::from_ed_der(ed_pkcs8.as_ref())).unwrap();
+    assert!(invalid(v.verify(&crossed).await).contains("cannot verify"));
+}
+
+#[tokio::test]
+async fn critical_header_extensions_are_rejected() {
+    let mut h = Header::new(Algorithm::HS256);
+    h.crit = Some(vec!["x-custom".into()]);
+    h.extras.insert("x-custom".into(), "1".into());
+    let token = encode(&h, &claims(), &EncodingKey::from_secret(SECRET)).unwrap();
+    assert!(invalid(hmac_verifier().verify(&token).await).contains("crit"));
+}

@@ -243,20 +243,26 @@ async fn attack_corpus_is_rejected_and_never_logged() {
     assert_eq!(checked, 22);
 }
 
-/// A JWKS endpoint that misbehaves in the given way.
-async fn bad_jwks(mode: &'static str) -> String {
+/// A JWKS endpoint that misbehaves in the given way (`redirect` points at the real JWKS,
+/// which must not be followed).
+async fn bad_jwks(mode: &'static str, real: String) -> String {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
     use axum::routing::get;
     let app = axum::Router::new().route(
         "/jwks",
-        get(move || async move {
-            match mode {
-                "500" => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom".to_owned()),
-                "garbage" => (axum::http::StatusCode::OK, "<html>not json</html>".to_owned()),
-                "huge" => (axum::http::StatusCode::OK, format!(r#"{{"keys":[],"pad":"{}"}}"#, "x".repeat(2_000_000))),
-                "redirect" => (axum::http::StatusCode::OK, String::new()),
-                _ => {
-                    tokio::time::sleep(Duration::from_secs(30)).await;
-                    (axum::http::StatusCode::OK, r#"{"keys":[]}"#.to_owned())
+        get(move || {
+            let real = real.clone();
+            async move {
+                match mode {
+                    "500" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+                    "garbage" => (StatusCode::OK, "<html>not json</html>").into_response(),
+                    "huge" => (StatusCode::OK, format!(r#"{{"keys":[],"pad":"{}"}}"#, "x".repeat(2_000_000))).into_response(),
+                    "redirect" => (StatusCode::FOUND, [(header::LOCATION, real)]).into_response(),
+                    _ => {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        (StatusCode::OK, r#"{"keys":[]}"#).into_response()
+                    }
                 }
             }
         }),
@@ -270,8 +276,8 @@ async fn bad_jwks(mode: &'static str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn jwks_outage_fails_closed_with_503() {
     let idp = IdpProcess::start("RS256");
-    for mode in ["500", "garbage", "huge", "slow", "down"] {
-        let jwks = if mode == "down" { "http://127.0.0.1:9/jwks".to_owned() } else { bad_jwks(mode).await };
+    for mode in ["500", "garbage", "huge", "redirect", "slow", "down"] {
+        let jwks = if mode == "down" { "http://127.0.0.1:9/jwks".to_owned() } else { bad_jwks(mode, format!("{}/jwks", idp.issuer)).await };
         let server = ServerProcess::start_http(
             &example_bin("notes"),
             &[],
@@ -314,4 +320,64 @@ async fn a_thousand_concurrent_new_kid_tokens_cause_one_jwks_fetch() {
     assert_eq!(ok, 1000);
     assert_eq!(idp.jwks_hits(false), 1, "single-flight: one fetch for 1,000 concurrent verifications");
     assert_eq!(verifier.jwks().unwrap().fetch_count(), 1);
+}
+
+fn in_process_verifier(idp: &IdpProcess, resource: &str, policy: fastmcp_auth::jwks::JwksPolicy) -> fastmcp_auth::JwtVerifier {
+    fastmcp_auth::JwtVerifier::builder()
+        .jwks_uri(format!("{}/jwks", idp.issuer))
+        .issuer(&idp.issuer)
+        .audience(resource)
+        .jwks_policy(policy)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_kids_refetch_at_most_once_per_cooldown() {
+    use fastmcp_auth::TokenVerifier;
+    let idp = IdpProcess::start("RS256");
+    let resource = "http://127.0.0.1:7/mcp";
+    let v = in_process_verifier(&idp, resource, Default::default());
+    v.verify(&idp.mint(json!({ "resource": resource }))).await.unwrap();
+    idp.jwks_hits(true);
+    for i in 0..20 {
+        let forged_kid = idp.mint(json!({ "resource": resource, "header": { "kid": format!("attacker-{i}") } }));
+        assert!(v.verify(&forged_kid).await.is_err());
+    }
+    assert_eq!(idp.jwks_hits(false), 1, "20 unknown kids within the cooldown cause one refetch");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_keys_are_served_while_the_jwks_endpoint_is_down() {
+    use fastmcp_auth::{TokenVerifier, VerifyError};
+    let idp = IdpProcess::start("ES256");
+    let resource = "http://127.0.0.1:7/mcp";
+    // TTL zero: every verification wants fresh keys.
+    let policy = fastmcp_auth::jwks::JwksPolicy {
+        default_ttl: Duration::ZERO,
+        min_ttl: Duration::ZERO,
+        ..Default::default()
+    };
+    let v = in_process_verifier(&idp, resource, policy);
+    let first = idp.mint(json!({ "resource": resource, "sub": "a" }));
+    let second = idp.mint(json!({ "resource": resource, "sub": "b" }));
+    v.verify(&first).await.unwrap();
+    drop(idp); // the issuer goes away
+    let t = v.verify(&second).await.expect("cached keys still verify while the endpoint is down");
+    assert_eq!(t.subject, "b");
+    // A verifier that never saw the keys cannot decide: unavailable, never accepted.
+    let fresh = fastmcp_auth::JwtVerifier::builder().jwks_uri("http://127.0.0.1:9/jwks").audience(resource).build().unwrap();
+    assert!(matches!(fresh.verify(&second).await, Err(VerifyError::Unavailable(_))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_static_jwk_from_the_issuer_verifies_its_tokens() {
+    use fastmcp_auth::TokenVerifier;
+    let idp = IdpProcess::start("RS256");
+    let resource = "http://127.0.0.1:7/mcp";
+    let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", idp.issuer)).await.unwrap().json().await.unwrap();
+    let rsa = jwks["keys"].as_array().unwrap().iter().find(|k| k["kty"] == "RSA").unwrap().to_string();
+    let v = fastmcp_auth::JwtVerifier::builder().public_key(rsa).issuer(&idp.issuer).audience(resource).build().unwrap();
+    assert_eq!(v.verify(&idp.mint(json!({ "resource": resource }))).await.unwrap().subject, "alice");
+    assert!(v.verify(&idp.mint(json!({ "resource": resource, "alg": "ES256" }))).await.is_err(), "an ES256 token does not match an RSA key");
 }
