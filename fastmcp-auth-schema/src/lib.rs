@@ -103,6 +103,22 @@ const INTROSPECTION: &[OptionSpec] = &[
     opt!("cache_ttl", "INTROSPECTION_CACHE_TTL", Int),
 ];
 
+const OAUTH: &[OptionSpec] = &[
+    opt!("issuer", "OAUTH_ISSUER", Url),
+    opt!("store", "OAUTH_STORE", Str),
+    opt!("scopes_supported", "OAUTH_SCOPES_SUPPORTED", Scopes),
+    opt!("required_scopes", "OAUTH_REQUIRED_SCOPES", Scopes),
+    opt!("access_token_ttl", "OAUTH_ACCESS_TOKEN_TTL", Str),
+    opt!("refresh_token_ttl", "OAUTH_REFRESH_TOKEN_TTL", Str),
+    opt!("auto_approve", "OAUTH_AUTO_APPROVE", Bool),
+    opt!("users", "OAUTH_USERS", Secret),
+    opt!("registration", "OAUTH_REGISTRATION", Str),
+    opt!("registration_token", "OAUTH_REGISTRATION_TOKEN", Secret),
+    opt!("remember_consent", "OAUTH_REMEMBER_CONSENT", Bool),
+    opt!("cimd_allow_private", "OAUTH_CIMD_ALLOW_PRIVATE", Bool),
+    opt!("resource_name", "OAUTH_RESOURCE_NAME", Str),
+];
+
 macro_rules! preset {
     ($p:literal, [$($extra:expr),* $(,)?]) => {
         &[
@@ -122,6 +138,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
     ProviderSpec { name: "jwt", summary: "JWT access tokens (JWKS URL, public key or HMAC secret)", options: JWT },
     ProviderSpec { name: "introspection", summary: "opaque tokens checked by RFC 7662 introspection", options: INTROSPECTION },
     ProviderSpec { name: "remote", summary: "tokens from an external authorization server advertised via RFC 9728", options: REMOTE },
+    ProviderSpec { name: "oauth", summary: "the built-in OAuth 2.1 authorization server", options: OAUTH },
     ProviderSpec { name: "authkit", summary: "WorkOS AuthKit", options: preset!("AUTHKIT", [opt!("domain", "AUTHKIT_DOMAIN", Str)]) },
     ProviderSpec { name: "auth0", summary: "Auth0", options: preset!("AUTH0", [opt!("domain", "AUTH0_DOMAIN", Str)]) },
     ProviderSpec { name: "keycloak", summary: "Keycloak realm", options: preset!("KEYCLOAK", [opt!("realm_url", "KEYCLOAK_REALM_URL", Url)]) },

@@ -387,6 +387,7 @@ fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn 
             }
             Arc::new(TokenVerifierProvider::new(i).required_scopes(required))
         }
+        "oauth" => Arc::new(oauth_server(v, resource_url)?),
         "remote" => {
             let jwt_config = match v.map.get("verifier") {
                 Some((Raw::Verifier(c), _)) => c.clone(),
@@ -423,4 +424,46 @@ fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn 
             with_metadata(urls.provider(resource_url, v.list("audience"), supported.clone())?)
         }
     })
+}
+
+fn oauth_server(v: &Values, resource_url: &str) -> Result<crate::oauth::OAuthServer, ConfigError> {
+    use crate::oauth::{OAuthServer, OAuthSettings, Registration, StoreLocation, parse_duration};
+    let default_issuer = resource_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(resource_url);
+    let issuer = v.one("issuer").unwrap_or(default_issuer);
+    let mut s = OAuthSettings::new(issuer, resource_url);
+    s.scopes_supported = v.scopes("scopes_supported");
+    s.required_scopes = v.scopes("required_scopes");
+    let bool_of = |k: &str| v.one(k).map(|b| b.parse::<bool>().unwrap_or(false));
+    let duration = |k: &str| v.one(k).map(parse_duration).transpose().map_err(|e| ConfigError::new(format!("{}: {e}", v.from(k))));
+    if let Some(d) = duration("access_token_ttl")? {
+        s.access_token_ttl = d;
+    }
+    if let Some(d) = duration("refresh_token_ttl")? {
+        s.refresh_token_ttl = d;
+    }
+    s.auto_approve = bool_of("auto_approve").unwrap_or(false);
+    s.remember_consent = bool_of("remember_consent").unwrap_or(true);
+    s.cimd_allow_private = bool_of("cimd_allow_private").unwrap_or(false);
+    s.resource_name = v.one("resource_name").map(str::to_owned);
+    if let Some(users) = v.one("users") {
+        for pair in users.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (u, p) = pair
+                .split_once(':')
+                .ok_or_else(|| ConfigError::new(format!("{}: expected `user:password[,user:password…]`", v.from("users"))))?;
+            if p.len() < 8 {
+                return Err(ConfigError::new(format!("{}: the password of `{u}` is shorter than 8 characters", v.from("users"))));
+            }
+            s.users.push((u.to_owned(), p.to_owned()));
+        }
+    }
+    s.registration = match (v.one("registration"), v.one("registration_token")) {
+        (Some("closed"), _) => Registration::Closed,
+        (Some("token"), Some(t)) | (None, Some(t)) => Registration::Token(t.to_owned()),
+        (Some("token"), None) => return Err(ConfigError::new("registration = token needs registration_token (FASTMCP_SERVER_AUTH_OAUTH_REGISTRATION_TOKEN)")),
+        (Some("open") | None, None) => Registration::Open,
+        (Some(other), _) => return Err(ConfigError::new(format!("{}: `{other}` is not open, closed or token", v.from("registration")))),
+    };
+    let location = StoreLocation::parse(v.one("store").unwrap_or("memory")).map_err(|e| ConfigError::new(format!("{}: {e}", v.from("store"))))?;
+    let server = OAuthServer::builder(s).store(location).build()?;
+    Ok(server)
 }

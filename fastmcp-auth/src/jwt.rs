@@ -15,6 +15,16 @@ use std::sync::Arc;
 enum Keys {
     Jwks(Arc<JwksCache>),
     Static(KeySet),
+    Provided(Arc<dyn KeyProvider>),
+}
+
+/// Keys that change at runtime without a URL to fetch (the built-in authorization server's
+/// own signing keys).
+pub trait KeyProvider: Send + Sync + 'static {
+    /// The keys now.
+    fn current(&self) -> Arc<KeySet>;
+    /// Reloads the keys (called for an unknown `kid`, at most once per second).
+    fn reload(&self) -> BoxFuture<'_, ()>;
 }
 
 /// Verifies JWT access tokens: signature, algorithm allow-list, `iss`, `aud`, `exp`/`nbf`/`iat`
@@ -59,6 +69,7 @@ pub struct JwtVerifierBuilder {
     max_token_bytes: Option<usize>,
     cache_capacity: Option<usize>,
     jwks_policy: JwksPolicy,
+    provider: Option<Arc<dyn KeyProvider>>,
 }
 
 /// Asymmetric algorithms accepted when none are configured.
@@ -142,6 +153,11 @@ impl JwtVerifierBuilder {
         self.cache_capacity = Some(n);
         self
     }
+    /// Keys supplied by a [`KeyProvider`] (e.g. the built-in authorization server).
+    pub fn key_provider(mut self, provider: Arc<dyn KeyProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
     /// JWKS caching policy.
     pub fn jwks_policy(mut self, policy: JwksPolicy) -> Self {
         self.jwks_policy = policy;
@@ -150,7 +166,10 @@ impl JwtVerifierBuilder {
 
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<JwtVerifier, ConfigError> {
-        let sources = usize::from(self.jwks_uri.is_some()) + usize::from(!self.public_keys.is_empty()) + usize::from(self.secret.is_some());
+        let sources = usize::from(self.jwks_uri.is_some())
+            + usize::from(!self.public_keys.is_empty())
+            + usize::from(self.secret.is_some())
+            + usize::from(self.provider.is_some());
         if sources == 0 {
             return Err(ConfigError::new("JWT verification needs a key: set jwks_uri, public_key or secret"));
         }
@@ -180,7 +199,9 @@ impl JwtVerifierBuilder {
         if self.secret.is_none() && hmac {
             return Err(ConfigError::new("HS* algorithms need a shared secret and cannot be used with public keys or a JWKS"));
         }
-        let keys = if let Some(url) = self.jwks_uri {
+        let keys = if let Some(p) = self.provider {
+            Keys::Provided(p)
+        } else if let Some(url) = self.jwks_uri {
             crate::url::check_fetch_url(&url, "jwks_uri")?;
             Keys::Jwks(Arc::new(JwksCache::new(url, self.jwks_policy)))
         } else if let Some(secret) = self.secret {
@@ -248,7 +269,7 @@ impl JwtVerifier {
     pub fn jwks(&self) -> Option<&Arc<JwksCache>> {
         match &self.keys {
             Keys::Jwks(c) => Some(c),
-            Keys::Static(_) => None,
+            _ => None,
         }
     }
 
@@ -274,6 +295,16 @@ impl JwtVerifier {
                 .or_else(|| set.find(None, header.alg))
                 .cloned()
                 .ok_or_else(|| VerifyError::Invalid("no configured key matches the token".into()))?,
+            Keys::Provided(p) => match p.current().find(header.kid.as_deref(), header.alg).cloned() {
+                Some(k) => k,
+                None => {
+                    p.reload().await;
+                    p.current()
+                        .find(header.kid.as_deref(), header.alg)
+                        .cloned()
+                        .ok_or_else(|| VerifyError::Invalid("no signing key matches the token's kid".into()))?
+                }
+            },
         };
         if !key.accepts(header.alg) {
             return Err(VerifyError::Invalid(format!("key `{}` cannot verify {:?} tokens", key.kid.as_deref().unwrap_or("-"), header.alg)));
@@ -355,6 +386,7 @@ impl TokenVerifier for JwtVerifier {
                 // A key the issuer has since withdrawn no longer vouches for cached tokens.
                 let still_trusted = match (&self.keys, hit.kid.as_deref()) {
                     (Keys::Jwks(jwks), Some(kid)) => jwks.current().has_kid(kid),
+                    (Keys::Provided(p), Some(kid)) => p.current().has_kid(kid),
                     _ => true,
                 };
                 if still_trusted {

@@ -32,6 +32,12 @@ pub trait AuthProvider: Send + Sync + 'static {
     fn routes(&self) -> Router {
         Router::new()
     }
+
+    /// Prepares the provider before serving (opens stores, loads keys); a failure stops
+    /// start-up. Nothing by default.
+    fn start(&self) -> futures_util::future::BoxFuture<'_, Result<(), crate::ConfigError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 impl<P: AuthProvider + ?Sized> AuthProvider for Arc<P> {
@@ -46,6 +52,9 @@ impl<P: AuthProvider + ?Sized> AuthProvider for Arc<P> {
     }
     fn routes(&self) -> Router {
         (**self).routes()
+    }
+    fn start(&self) -> futures_util::future::BoxFuture<'_, Result<(), crate::ConfigError>> {
+        (**self).start()
     }
 }
 

@@ -27,6 +27,8 @@ pub enum AuthValue {
     Bool(LitBool),
     Int(LitInt),
     Nested(Box<AuthExpr>),
+    /// `sqlite("notes.db")`, `postgres(env("DATABASE_URL"))`: a typed value.
+    Call(Ident, Box<AuthValue>),
 }
 
 impl Parse for AuthExpr {
@@ -72,17 +74,20 @@ impl Parse for AuthValue {
             return Ok(AuthValue::List(items.into_iter().collect()));
         }
         if input.peek(Ident) && input.peek2(syn::token::Paren) {
-            let fork = input.fork();
-            let ident: Ident = fork.parse()?;
+            let ident: Ident = input.parse()?;
+            let content;
+            parenthesized!(content in input);
             if ident == "env" {
-                let content;
-                input.parse::<Ident>()?;
-                parenthesized!(content in input);
                 if content.peek(LitStr) {
                     return Ok(AuthValue::Env(content.parse()?));
                 }
                 return Err(content.error("`env(...)` takes the variable name as a string: env(\"MY_VAR\")"));
             }
+            if content.peek(LitStr) || (content.peek(Ident) && content.fork().parse::<Ident>().is_ok_and(|i| i == "env")) {
+                return Ok(AuthValue::Call(ident, Box::new(content.parse()?)));
+            }
+            let args = Punctuated::<AuthArg, Token![,]>::parse_terminated(&content)?;
+            return Ok(AuthValue::Nested(Box::new(AuthExpr::Provider { name: ident, args: args.into_iter().collect() })));
         }
         if input.peek(Ident) {
             return Ok(AuthValue::Nested(Box::new(input.parse()?)));
@@ -208,8 +213,43 @@ pub fn check(expr: &AuthExpr, top_level: bool, errors: &mut Errors, declared: &m
     }
 }
 
+fn check_store(a: &AuthArg, errors: &mut Errors) {
+    let hint = "`store` is `memory`, `sqlite(\"path.db\")` or `postgres(env(\"DATABASE_URL\"))`";
+    match &a.value {
+        AuthValue::Env(_) => {}
+        AuthValue::Nested(inner) => match inner.as_ref() {
+            AuthExpr::Provider { name, args } if name == "memory" && args.is_empty() => {}
+            _ => errors.spanned(&a.key, hint),
+        },
+        AuthValue::Call(name, inner) => match (name.to_string().as_str(), inner.as_ref()) {
+            ("sqlite", AuthValue::Str(path)) if !path.value().trim().is_empty() => {}
+            ("postgres", AuthValue::Env(_)) => {}
+            ("postgres", AuthValue::Str(url)) => {
+                let v = url.value();
+                let userinfo = v.split_once("://").map(|(_, r)| r.split('/').next().unwrap_or("")).unwrap_or("");
+                if userinfo.contains('@') && userinfo.split('@').next().is_some_and(|u| u.contains(':')) {
+                    errors.spanned(url, "this database URL contains a password: pass it as postgres(env(\"DATABASE_URL\"))");
+                } else if !v.starts_with("postgres://") && !v.starts_with("postgresql://") {
+                    errors.spanned(url, "expected a postgres:// URL");
+                }
+            }
+            _ => errors.spanned(name, hint),
+        },
+        AuthValue::Str(s) => {
+            let v = s.value();
+            if !(v == "memory" || v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                errors.spanned(s, hint);
+            }
+        }
+        _ => errors.spanned(&a.key, hint),
+    }
+}
+
 fn check_value(provider: &str, kind: Kind, a: &AuthArg, errors: &mut Errors, declared: &mut Declared) {
     let key = a.key.to_string();
+    if key == "store" {
+        return check_store(a, errors);
+    }
     match (&a.value, kind) {
         (AuthValue::Env(..), Kind::Verifier) => errors.spanned(&a.key, "`verifier` takes a provider: verifier = jwt(...)"),
         (AuthValue::Env(..), _) => {}
@@ -225,7 +265,7 @@ fn check_value(provider: &str, kind: Kind, a: &AuthArg, errors: &mut Errors, dec
             check(inner, false, errors, declared);
         }
         (_, Kind::Verifier) => errors.spanned(&a.key, "`verifier` takes a provider: verifier = jwt(...)"),
-        (AuthValue::Nested(_), _) => errors.spanned(&a.key, format!("`{key}` of `{provider}` takes a value, not a provider")),
+        (AuthValue::Nested(_) | AuthValue::Call(..), _) => errors.spanned(&a.key, format!("`{key}` of `{provider}` takes a value, not a provider")),
         (AuthValue::Bool(_), Kind::Bool) | (AuthValue::Int(_), Kind::Int) => {}
         (_, Kind::Bool) => errors.spanned(&a.key, format!("`{key}` takes true or false")),
         (_, Kind::Int) => errors.spanned(&a.key, format!("`{key}` takes a number")),
@@ -295,10 +335,23 @@ pub fn expand(expr: &AuthExpr) -> TokenStream {
                         let v = i.base10_digits().to_owned();
                         quote!(.set(#key, #v))
                     }
+                    AuthValue::Nested(inner) if key == "store" => {
+                        let _ = inner;
+                        quote!(.set(#key, "memory"))
+                    }
                     AuthValue::Nested(inner) => {
                         let inner = expand(inner);
                         quote!(.verifier(#inner))
                     }
+                    AuthValue::Call(kind, inner) => match inner.as_ref() {
+                        AuthValue::Env(var) => quote!(.set_env(#key, #var)),
+                        AuthValue::Str(v) if kind == "sqlite" => {
+                            let v = format!("sqlite:{}", v.value());
+                            quote!(.set(#key, #v))
+                        }
+                        AuthValue::Str(v) => quote!(.set(#key, #v)),
+                        _ => quote!(),
+                    },
                 }
             });
             quote!(#config::provider(#provider) #(#calls)*)

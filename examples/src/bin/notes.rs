@@ -1,12 +1,10 @@
-//! A notes server whose tools need OAuth scopes. Its auth is chosen at start-up through
-//! `FASTMCP_SERVER_AUTH*` variables (see README "Auth"), so the same binary can trust static
-//! API keys, JWTs from any issuer, or an identity provider such as WorkOS AuthKit.
+//! A notes server whose tools need OAuth scopes. By default it is its own OAuth 2.1
+//! authorization server, keeping clients, tokens and keys in `notes.db` (SQLite); at start-up
+//! `FASTMCP_SERVER_AUTH*` variables can point it at anything else (see docs/auth.md): static API
+//! keys, JWTs from any issuer, or an identity provider such as WorkOS AuthKit.
 //!
 //! ```sh
-//! # API keys (the default): a JSON list in NOTES_API_KEYS
-//! NOTES_API_KEYS='[{"key":"'"$(openssl rand -hex 16)"'","subject":"ci","scopes":["notes:read"]}]' \
-//!   cargo run -p examples --bin notes
-//! # An external identity provider, advertised to clients via RFC 9728:
+//! cargo run -p examples --bin notes      # prints the development user's password once
 //! FASTMCP_SERVER_AUTH=authkit FASTMCP_SERVER_AUTH_AUTHKIT_DOMAIN=acme.authkit.app cargo run -p examples --bin notes
 //! ```
 
@@ -33,7 +31,11 @@ fn caller(ctx: &Context) -> String {
 #[mcp_server(
     name = "notes",
     instructions = "A shared notebook. Reading needs notes:read, writing notes:write.",
-    auth = env(default = api_keys(keys = env("NOTES_API_KEYS")))
+    auth = env(default = oauth(
+        store = sqlite("notes.db"),
+        scopes_supported = ["notes:read", "notes:write", "notes:admin"],
+        resource_name = "Notes",
+    ))
 )]
 impl Notes {
     /// Who am I? Returns the caller's identity and granted scopes.

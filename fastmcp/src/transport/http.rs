@@ -4,7 +4,7 @@
 use super::guard::HostPolicy;
 use super::sse_stream::{self, Until};
 use crate::{McpError, Server};
-use fastmcp_auth::{AccessToken, BearerGuard, ConfigError};
+use fastmcp_auth::{AccessToken, AuthProvider, BearerGuard, ConfigError};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{self, ErrorObject, Message, Payload, Response as RpcResponse, codes};
 use crate::session::{Session, lock, new_session_id};
@@ -588,19 +588,25 @@ impl Server {
     /// `FASTMCP_SERVER_AUTH*` variables) and reporting a misconfiguration as an error. With
     /// auth, the resource URL comes from `config.public_url` or `FASTMCP_SERVER_BASE_URL`.
     pub fn try_router(&self, config: HttpConfig) -> Result<Router, ConfigError> {
-        let guard = match &self.inner.auth {
+        self.build_router(config).map(|(router, _)| router)
+    }
+
+    /// The router and the resolved auth provider (which [`serve_http`](Self::serve_http) starts).
+    fn build_router(&self, config: HttpConfig) -> Result<(Router, Option<Arc<dyn AuthProvider>>), ConfigError> {
+        let provider = match &self.inner.auth {
             None => None,
             Some(auth) => {
                 let resource = config.resource_url().ok_or_else(|| {
                     ConfigError::new("auth needs the server's public URL: set HttpConfig::public_url or FASTMCP_SERVER_BASE_URL")
                 })?;
-                auth.resolve(&resource)?.map(|p| (BearerGuard::new(p.as_ref(), &resource), p.routes()))
+                auth.resolve(&resource)?.map(|p| (BearerGuard::new(p.as_ref(), &resource), p))
             }
         };
-        let (guard, extra_routes) = match guard {
-            Some((g, routes)) => (Some(g), Some(routes)),
+        let (guard, provider) = match provider {
+            Some((g, p)) => (Some(g), Some(p)),
             None => (None, None),
         };
+        let extra_routes = provider.as_ref().map(|p| p.routes());
         let state = HttpState::new(self.clone(), config, guard);
         let endpoint: MethodRouter = {
             let (p, g, d) = (state.clone(), state.clone(), state.clone());
@@ -621,7 +627,7 @@ impl Server {
         if let Some(routes) = extra_routes {
             router = router.merge(routes);
         }
-        Ok(router)
+        Ok((router, provider))
     }
 
     /// Serves the HTTP transports on `addr` until Ctrl-C. Without a configured public URL
@@ -632,9 +638,13 @@ impl Server {
         if config.resource_url().is_none() {
             config.public_url = Some(format!("http://{local}"));
         }
-        let router = self.try_router(config.clone()).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let invalid = |e: ConfigError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string());
+        let (router, provider) = self.build_router(config.clone()).map_err(invalid)?;
+        if let Some(p) = provider {
+            p.start().await.map_err(invalid)?;
+        }
         tracing::info!("MCP server `{}` listening on http://{local}{}", self.info().name, config.endpoint);
-        axum::serve(listener, router)
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
