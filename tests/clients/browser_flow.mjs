@@ -17,8 +17,10 @@
 //
 // Nothing needs to listen at the redirect URI: every request whose URL starts with
 // --redirect-prefix (followed by nothing, '?', '#' or '/', unless the prefix itself ends in '/' or
-// '?') is answered by the script with a tiny 200 page and recorded. Requests to hosts other than
-// loopback are aborted (the pages must be self-contained) and reported on stderr.
+// '?') is answered by the script with a tiny 200 page and recorded: through the DevTools Fetch
+// domain, which (unlike Playwright's page.route) also sees the hop of an HTTP redirect, so nothing
+// is ever sent to the redirect URI. Requests to hosts other than loopback are aborted (the pages
+// must be self-contained) and reported on stderr.
 //
 // Output (stdout): exactly ONE JSON line,
 //   {"result":"redirected","url":"<full redirect URL with query>"}
@@ -229,7 +231,7 @@ try {
   page.on('pageerror', (e) => events.push(`page error: ${oneLine(e.message)}`));
   page.on('requestfailed', (r) => events.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
   page.on('response', (r) => {
-    if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) {
+    if (redirectUrl === undefined && r.request().isNavigationRequest() && r.frame() === page.mainFrame()) {
       diag(`${r.request().method()} ${r.url()} -> ${r.status()}`);
     }
   });
@@ -307,7 +309,7 @@ function judgeRedirect(url) {
   const stateProblem = wantState !== null && q.get('state') !== wantState
     ? `state is ${JSON.stringify(q.get('state'))}, expected ${JSON.stringify(wantState)}` : null;
   if (opts.mode === 'approve') {
-    if (q.get('error') !== null) return finish(line, false, `redirected with error=${q.get('error')} (${q.get('error_description') ?? ''}) instead of a code`);
+    if (q.get('error') !== null) return finish(line, false, `redirected with error=${q.get('error')}${q.get('error_description') ? ` (${q.get('error_description')})` : ''} instead of a code`);
     if (!q.get('code')) return finish(line, false, 'redirected without a code parameter');
     if (stateProblem) return finish(line, false, stateProblem);
     return finish(line, true);
