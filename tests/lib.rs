@@ -2,6 +2,8 @@
 //! locating the third-party tools `scripts/test` installs (Node 22, the MCP SDKs, the
 //! conformance suite, the Python `mcp` client).
 
+pub mod pg;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

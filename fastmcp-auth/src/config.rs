@@ -136,10 +136,24 @@ impl AuthConfig {
 
     /// Resolves into a provider for the MCP endpoint at `resource_url`, reading variables
     /// through `env`. Errors name the option or variable at fault.
+    ///
+    /// Precedence: a provider declared outright keeps the values written in code, and the
+    /// environment fills only what the code leaves out; inside `from_env_or(default)` the
+    /// environment decides, so `FASTMCP_SERVER_AUTH_<PROVIDER>_<OPTION>` overrides the default's
+    /// values too.
     pub fn resolve_with(
         &self,
         resource_url: &str,
         env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Arc<dyn AuthProvider>>, ConfigError> {
+        self.resolve_inner(resource_url, env, false)
+    }
+
+    fn resolve_inner(
+        &self,
+        resource_url: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+        env_first: bool,
     ) -> Result<Option<Arc<dyn AuthProvider>>, ConfigError> {
         match &self.source {
             Source::None => Ok(None),
@@ -149,7 +163,7 @@ impl AuthConfig {
                 Some(p) if p.trim().eq_ignore_ascii_case("none") => Ok(None),
                 Some(p) => AuthConfig::provider(&p.trim().to_ascii_lowercase()).resolve_with(resource_url, env),
                 None => match default {
-                    Some(d) => d.resolve_with(resource_url, env),
+                    Some(d) => d.resolve_inner(resource_url, env, true),
                     None => Ok(None),
                 },
             },
@@ -162,7 +176,7 @@ impl AuthConfig {
                         fastmcp_auth_schema::PROVIDERS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
                     ))
                 })?;
-                let values = Values::collect(spec, &self.settings, env, &[])?;
+                let values = Values::collect(spec, &self.settings, env, &[], env_first)?;
                 build(spec, &values, resource_url, env).map(Some)
             }
         }
@@ -183,12 +197,14 @@ enum Raw {
 
 impl Values {
     /// Collects values from code settings and variables. `defaulted` options may be missing
-    /// even if the table requires them (the caller supplies a default).
+    /// even if the table requires them (the caller supplies a default). With `env_first`,
+    /// `FASTMCP_SERVER_AUTH_*` variables override literal values from code.
     fn collect(
         spec: &'static ProviderSpec,
         settings: &[(String, Setting)],
         env: &dyn Fn(&str) -> Option<String>,
         defaulted: &[&str],
+        env_first: bool,
     ) -> Result<Self, ConfigError> {
         let mut map = HashMap::new();
         for (name, setting) in settings {
@@ -210,7 +226,8 @@ impl Values {
             map.insert(opt.name, value);
         }
         for opt in spec.options {
-            if map.contains_key(opt.name) {
+            let from_code_literal = settings.iter().any(|(n, s)| n == opt.name && matches!(s, Setting::Value(_) | Setting::List(_)));
+            if map.contains_key(opt.name) && !(env_first && from_code_literal && env(opt.env).is_some()) {
                 continue;
             }
             if opt.kind == Kind::Verifier {
@@ -395,7 +412,7 @@ fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn 
             };
             let jwt_spec = spec_of("jwt").expect("jwt is in the table");
             // The audience defaults to the resource URL (RFC 8707 binding).
-            let jwt_values = Values::collect(jwt_spec, &jwt_config.settings, env, &["audience"])?;
+            let jwt_values = Values::collect(jwt_spec, &jwt_config.settings, env, &["audience"], false)?;
             let verifier = jwt_verifier(&jwt_values, Some(resource_url))?;
             let servers = v.list("authorization_servers").unwrap_or_default();
             let required = required.union(&jwt_values.scopes("required_scopes"));

@@ -251,6 +251,15 @@ fn declared_defaults_env_overrides_and_presets() {
     let p = declared.resolve_with("https://notes.example.com/mcp", &authkit).unwrap().unwrap();
     assert_eq!(p.resource_metadata("https://notes.example.com/mcp").unwrap().authorization_servers, ["https://acme.authkit.app"]);
     assert!(declared.resolve_with(AUD, &env_of(&[("FASTMCP_SERVER_AUTH", "none")])).unwrap().is_none());
+    // Inside env(default = …) the environment overrides the default's literals…
+    let default_file = AuthConfig::from_env_or(AuthConfig::provider("api_keys").set("keys_file", "/nonexistent/keys.json"));
+    let e = default_file.resolve_with(AUD, &env_of(&[])).err().unwrap().to_string();
+    assert!(e.contains("/nonexistent/keys.json"), "{e}");
+    let over = env_of(&[("FASTMCP_SERVER_AUTH_API_KEYS_KEYS_FILE", "/other/keys.json")]);
+    assert!(default_file.resolve_with(AUD, &over).err().unwrap().to_string().contains("/other/keys.json"));
+    // …while a provider declared outright keeps them.
+    let outright = AuthConfig::provider("api_keys").set("keys_file", "/nonexistent/keys.json");
+    assert!(outright.resolve_with(AUD, &over).err().unwrap().to_string().contains("/nonexistent/keys.json"));
     for (provider, vars) in [
         ("auth0", vec![("FASTMCP_SERVER_AUTH_AUTH0_DOMAIN", "acme.us.auth0.com")]),
         ("keycloak", vec![("FASTMCP_SERVER_AUTH_KEYCLOAK_REALM_URL", "https://kc.example.com/realms/acme")]),

@@ -7,6 +7,7 @@
 // usage:
 //   node ts_oauth_client.mjs --url http://127.0.0.1:PORT/mcp [--expect-sub alice]
 //        [--initial-scope "notes:read notes:write"] [--no-cookies] [--timeout-ms N]
+//        [--access-token-ttl-wait SECONDS] [--cimd [--cimd-ca DIR]]
 //
 // Output (stdout): one line per check, `ok <name>` or `FAIL <name>: <reason>`, then the final line
 // `N passed, M failed`. Exit status 0 only if M == 0 (2 on bad arguments). Diagnostics (the HTTP
@@ -24,22 +25,48 @@
 // so that the `step-up` check is meaningful whatever the server's 401 advertises. Later
 // authorizations (the step-up) are sent as the SDK built them. "" disables narrowing.
 //
-// Checks: initial-401, registered, resource-indicator, tools-list, call-whoami, call-add-note,
-// step-up, tools-list-after-step-up.
+// --access-token-ttl-wait N (seconds, default 0 = no `refresh` check): after the other checks,
+// wait N seconds so that the (short-lived) access token expires, then call whoami again. The SDK
+// does not track expiry: the server's 401 (error="invalid_token") makes the transport run auth(),
+// which uses the refresh token (grant_type=refresh_token) and retries. `refresh` passes only if
+// the call succeeded, a refresh_token grant was answered 200 by the token endpoint, the stored
+// access token changed, and the retried call carried the new token; a new authorization request
+// in place of the refresh fails it. Should the call fail instead, the script calls the SDK's
+// public auth() (which refreshes when it holds a refresh token), says so on stderr, and retries;
+// the same conditions apply.
+//
+// --cimd: identify the client with a Client ID Metadata Document instead of dynamic
+// registration. The script serves the document itself at https://127.0.0.1:<free port>/client.json
+// (the SDK only accepts an https clientMetadataUrl with a path, and uses it when the authorization
+// server's metadata says client_id_metadata_document_supported: true). Its TLS certificate is
+// issued for 127.0.0.1 by the CA in --cimd-ca DIR (DIR/ca.pem + DIR/ca.key, created with openssl
+// if absent; a throwaway directory by default), so the authorization server that fetches the
+// document must trust DIR/ca.pem: start it with SSL_CERT_FILE=DIR/ca.pem (rustls reads that file
+// whenever it builds an HTTP client, so the file may be created after the server started). The
+// `registered` check is then replaced by `cimd`: no registration POST, the authorization request's
+// client_id is the document URL, and the authorization server fetched the document.
+//
+// Checks: initial-401, registered (or cimd with --cimd), resource-indicator, tools-list,
+// call-whoami, call-add-note, step-up, tools-list-after-step-up, then refresh with
+// --access-token-ttl-wait N > 0.
 //
 // The SDK is loaded from $FASTMCP_TEST_NODE_MODULES (set by scripts/test), falling back to
 // ./node_modules next to this file.
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const USAGE = 'usage: ts_oauth_client.mjs --url <http://127.0.0.1:PORT/mcp> [--expect-sub NAME] ' +
-  '[--initial-scope "SCOPES"] [--no-cookies] [--timeout-ms N]';
+  '[--initial-scope "SCOPES"] [--no-cookies] [--timeout-ms N] [--access-token-ttl-wait SECONDS] [--cimd [--cimd-ca DIR]]';
 
 function parseArgs(argv) {
-  const o = { timeoutMs: 30000, expectSub: 'alice', initialScope: 'notes:read notes:write', cookies: true };
+  const o = { timeoutMs: 30000, expectSub: 'alice', initialScope: 'notes:read notes:write', cookies: true, ttlWait: 0, cimd: false, cimdCa: undefined };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const val = () => {
@@ -52,6 +79,9 @@ function parseArgs(argv) {
       case '--initial-scope': o.initialScope = val(); break;
       case '--no-cookies': o.cookies = false; break;
       case '--timeout-ms': o.timeoutMs = Number(val()); break;
+      case '--access-token-ttl-wait': o.ttlWait = Number(val()); break;
+      case '--cimd': o.cimd = true; break;
+      case '--cimd-ca': o.cimdCa = val(); break;
       case '-h': case '--help': console.error(USAGE); process.exit(0); break;
       default: usageError(`unknown argument ${flag}`);
     }
@@ -59,6 +89,8 @@ function parseArgs(argv) {
   if (!o.url) usageError('--url is required');
   try { new URL(o.url); } catch { usageError(`--url is not a URL: ${o.url}`); }
   if (!(o.timeoutMs > 0)) usageError('--timeout-ms must be positive');
+  if (!(o.ttlWait >= 0)) usageError('--access-token-ttl-wait must be a number of seconds >= 0');
+  if (o.cimdCa !== undefined && !o.cimd) usageError('--cimd-ca needs --cimd');
   return o;
 }
 function usageError(msg) {
@@ -136,15 +168,30 @@ function decodeJwtPayload(token) {
 const scopeSet = (s) => new Set(String(s ?? '').split(' ').filter(Boolean));
 
 // ---------------------------------------------------------------- HTTP log (every request the SDK makes)
+// Each entry: method, url, status, hadAuth, www (WWW-Authenticate), bearer (the access token sent,
+// kept in memory only), grantType (the form body's grant_type, for token requests).
 const httpLog = [];
+function formGrantType(body) {
+  try {
+    if (body instanceof URLSearchParams) return body.get('grant_type') ?? undefined;
+    if (typeof body === 'string' && /(^|&)grant_type=/.test(body)) return new URLSearchParams(body).get('grant_type') ?? undefined;
+  } catch {
+    // not a form
+  }
+  return undefined;
+}
 async function loggingFetch(input, init) {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
   const method = init?.method ?? (typeof input === 'object' && input.method) ?? 'GET';
-  const hadAuth = new Headers(init?.headers ?? {}).has('authorization');
+  const authorization = new Headers(init?.headers ?? {}).get('authorization');
+  const hadAuth = authorization !== null;
+  const bearer = authorization?.replace(/^bearer\s+/i, '');
+  const grantType = formGrantType(init?.body);
   const res = await fetch(input, init);
-  const entry = { method, url, status: res.status, hadAuth, www: res.headers.get('www-authenticate') };
+  const entry = { method, url, status: res.status, hadAuth, bearer, grantType, www: res.headers.get('www-authenticate') };
   httpLog.push(entry);
-  diag(`${method} ${url} ${hadAuth ? '(bearer) ' : ''}-> ${res.status}${entry.www ? ` [WWW-Authenticate: ${entry.www}]` : ''}`);
+  diag(`${method} ${url} ${grantType ? `[grant_type=${grantType}] ` : ''}${hadAuth ? '(bearer) ' : ''}-> ${res.status}` +
+    `${entry.www ? ` [WWW-Authenticate: ${entry.www}]` : ''}`);
   return res;
 }
 
