@@ -244,8 +244,11 @@ async function followToCallback(authorizationUrl, redirectUri) {
 
 // ---------------------------------------------------------------- in-memory OAuthClientProvider
 class InMemoryOAuthProvider {
-  constructor(redirectUrl) {
+  constructor(redirectUrl, clientMetadataUrl) {
     this._redirectUrl = redirectUrl;
+    // SEP-991 (CIMD): the SDK uses this URL as the client_id, instead of registering, when the
+    // authorization server's metadata has client_id_metadata_document_supported: true.
+    if (clientMetadataUrl) this.clientMetadataUrl = clientMetadataUrl;
     this._clientInformation = undefined;
     this._tokens = undefined;
     this._codeVerifier = undefined;
@@ -321,6 +324,96 @@ class InMemoryOAuthProvider {
   }
 }
 
+// ---------------------------------------------------------------- Client ID Metadata Document server (--cimd)
+// The TLS material: a CA (reused from --cimd-ca DIR, or created there with openssl) and a leaf
+// certificate for 127.0.0.1 / localhost issued by it for this run.
+function openssl(args, cwd) {
+  try {
+    return execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`openssl ${args[0]} failed: ${e.code === 'ENOENT' ? 'openssl not found' : oneLine(e.stderr?.toString() || e.message)}`);
+  }
+}
+async function ensureCa(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const caKey = path.join(dir, 'ca.key');
+  const caPem = path.join(dir, 'ca.pem');
+  if (!fs.existsSync(caKey)) {
+    // Created aside, then hard-linked into place (key first), so that concurrent runs sharing DIR
+    // agree on one pair.
+    const tmp = fs.mkdtempSync(path.join(dir, '.ca-'));
+    try {
+      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650', '-subj', '/CN=fastmcp test CIMD CA',
+        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], tmp);
+      let won = true;
+      try { fs.linkSync(path.join(tmp, 'ca.key'), caKey); } catch (e) { if (e.code === 'EEXIST') won = false; else throw e; }
+      if (won) {
+        fs.linkSync(path.join(tmp, 'ca.pem'), caPem);
+        diag(`created the CIMD test CA ${caPem}`);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  for (let i = 0; i < 100 && !fs.existsSync(caPem); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!fs.existsSync(caPem)) throw new Error(`${caKey} exists but ${caPem} does not`);
+  return { caKey, caPem };
+}
+function leafCertificate(ca) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastmcp-cimd-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' +
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
+    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=127.0.0.1'], dir);
+    openssl(['x509', '-req', '-in', 'leaf.csr', '-CA', ca.caPem, '-CAkey', ca.caKey,
+      '-set_serial', `0x${crypto.randomBytes(12).toString('hex')}`, '-days', '2', '-out', 'leaf.pem', '-extfile', 'ext.cnf'], dir);
+    return { key: fs.readFileSync(path.join(dir, 'leaf.key')), cert: fs.readFileSync(path.join(dir, 'leaf.pem')) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+// Serves the document at https://127.0.0.1:<free port>/client.json; `fetches` records who got it.
+async function startCimdServer(redirectUrl) {
+  let caDir = opts.cimdCa;
+  if (!caDir) {
+    caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastmcp-cimd-ca-'));
+    diag(`no --cimd-ca: a throwaway CA in ${caDir}; the authorization server must trust ${path.join(caDir, 'ca.pem')} ` +
+      '(SSL_CERT_FILE) to fetch the document');
+  }
+  const ca = await ensureCa(caDir);
+  const tls = leafCertificate(ca);
+  const fetches = [];
+  let url;
+  const server = https.createServer(tls, (req, res) => {
+    fetches.push({ method: req.method, path: req.url, userAgent: req.headers['user-agent'] });
+    diag(`CIMD document server: ${req.method} ${req.url}`);
+    if (req.method !== 'GET' || req.url !== '/client.json') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({
+      client_id: url,
+      client_name: 'fastmcp-ts-oauth-client',
+      redirect_uris: [redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }));
+  });
+  server.on('tlsClientError', (e) => diag(`CIMD document server: TLS error: ${e.message}`));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  server.unref();
+  url = `https://127.0.0.1:${server.address().port}/client.json`;
+  diag(`CIMD document: ${url} (CA ${ca.caPem})`);
+  return { url, fetches, caPem: ca.caPem, close: () => server.close() };
+}
+
 async function unusedPort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -333,12 +426,23 @@ async function unusedPort() {
 }
 
 // ---------------------------------------------------------------- main
-const CHECKS = ['initial-401', 'registered', 'resource-indicator', 'tools-list', 'call-whoami', 'call-add-note', 'step-up', 'tools-list-after-step-up'];
+const CHECKS = ['initial-401', opts.cimd ? 'cimd' : 'registered', 'resource-indicator', 'tools-list', 'call-whoami',
+  'call-add-note', 'step-up', 'tools-list-after-step-up', ...(opts.ttlWait > 0 ? ['refresh'] : [])];
 
 async function main() {
   const serverUrl = new URL(opts.url);
   const redirectUrl = `http://127.0.0.1:${await unusedPort()}/callback`;
-  const provider = new InMemoryOAuthProvider(redirectUrl);
+  let cimd;
+  if (opts.cimd) {
+    try {
+      cimd = await startCimdServer(redirectUrl);
+    } catch (e) {
+      diag(`CIMD document server: ${e?.stack ?? e}`);
+      for (const name of CHECKS) skip(name, `cannot serve the client ID metadata document: ${oneLine(e?.message ?? e)}`);
+      return finish(1);
+    }
+  }
+  const provider = new InMemoryOAuthProvider(redirectUrl, cimd?.url);
   const makeTransport = () => new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: loggingFetch });
   const makeClient = () => {
     const c = new Client({ name: 'fastmcp-ts-oauth-client', version: '1.0.0' });
@@ -395,7 +499,22 @@ async function main() {
     assert(connectOk, `connecting with the token failed: ${firstError?.message ?? firstError}`);
   });
 
-  await check('registered', async () => {
+  if (cimd) {
+    await check('cimd', async () => {
+      const regs = httpLog.filter((r) => r.method === 'POST' && r.url !== mcpUrl && !r.grantType);
+      assert(regs.length === 0, `a registration request was made: POST ${regs[0]?.url} -> ${regs[0]?.status}`);
+      assert(provider.authorizations.length >= 1, 'no authorization request was made');
+      const a = new URL(provider.authorizations[0].asBuilt);
+      assert(a.searchParams.get('client_id') === cimd.url,
+        `the authorization request's client_id is ${show(a.searchParams.get('client_id'))}, not the document URL ${cimd.url}`);
+      assert(a.searchParams.get('code_challenge_method') === 'S256', 'no PKCE S256 in the authorization request');
+      assert(provider.clientInformation()?.client_id === cimd.url,
+        `the SDK saved client_id ${show(provider.clientInformation()?.client_id)}, not the document URL`);
+      assert(cimd.fetches.some((f) => f.method === 'GET' && f.path === '/client.json'),
+        `the authorization server never fetched the document ${cimd.url} (does it trust ${cimd.caPem}? SSL_CERT_FILE)`);
+      assert(authorized, 'no authorization code was obtained with the document URL as client_id');
+    });
+  } else await check('registered', async () => {
     assert(provider.registrations.length >= 1, 'saveClientInformation was never called (no dynamic registration)');
     const info = provider.registrations[0];
     assert(typeof info.client_id === 'string' && info.client_id, `registration without client_id: ${show(info)}`);
@@ -425,6 +544,7 @@ async function main() {
 
   if (!connectOk || !client) {
     for (const name of CHECKS.slice(3)) skip(name, `connect failed: ${oneLine(firstError?.message ?? firstError)}`);
+    cimd?.close();
     return finish(1);
   }
 
@@ -522,6 +642,61 @@ async function main() {
     skip('tools-list-after-step-up', 'step-up failed');
   }
 
+  if (opts.ttlWait > 0) {
+    // The wait is not part of the check's timeout.
+    const before = provider.tokens();
+    const authsBefore = provider.authorizations.length;
+    diag(`refresh: waiting ${opts.ttlWait} s for the access token to expire (expires_in was ${before?.expires_in})`);
+    await new Promise((r) => setTimeout(r, opts.ttlWait * 1000));
+    const logStart = httpLog.length;
+    await check('refresh', async () => {
+      assert(before?.access_token, 'no access token before the wait');
+      assert(before.refresh_token, 'the token response had no refresh_token, so there is nothing to refresh with');
+      let result;
+      let how = 'SDK';
+      try {
+        result = await client.callTool({ name: 'whoami', arguments: {} });
+      } catch (e) {
+        // The SDK did not recover by itself: refresh through its public API and retry once.
+        how = `script fallback after "${e?.message ?? e}": auth() (public API) then retry`;
+        diag(`refresh: ${how}`);
+        if (provider.authorizations.length > authsBefore) provider.takeCode();
+        const r = await auth(provider, { serverUrl, fetchFn: loggingFetch });
+        assert(r === 'AUTHORIZED', `auth() returned ${r} instead of refreshing (the call had failed with: ${e?.message ?? e})`);
+        result = await client.callTool({ name: 'whoami', arguments: {} });
+      }
+      const window = httpLog.slice(logStart);
+      const mcpCalls = window.filter((r) => r.url === mcpUrl && r.method === 'POST');
+      const rejected = mcpCalls.filter((r) => r.status === 401);
+      const grants = window.filter((r) => r.grantType);
+      const refreshes = grants.filter((r) => r.grantType === 'refresh_token');
+      const after = provider.tokens();
+      const way = rejected.length ? `401 [${rejected[0].www}] -> ${grants.map((g) => `${g.grantType} ${g.status}`).join(', ') || 'no token request'} -> retry`
+        : `no 401; token requests: ${grants.map((g) => `${g.grantType} ${g.status}`).join(', ') || 'none'}`;
+      diag(`refresh: ${how}: ${way}`);
+      assert(refreshes.length > 0, `no refresh_token grant was sent to the token endpoint (${way}; ` +
+        `the access token ${rejected.length ? 'was rejected' : 'was still accepted'} after ${opts.ttlWait} s)`);
+      assert(refreshes.some((r) => r.status === 200), `the refresh_token grant failed: HTTP ${refreshes.map((r) => r.status).join(', ')}`);
+      assert(provider.authorizations.length === authsBefore,
+        `a new authorization request was made instead of (or after) the refresh (${way})`);
+      assert(grants.at(-1).grantType === 'refresh_token' && grants.at(-1).status === 200,
+        `the last token request was ${grants.at(-1).grantType} -> ${grants.at(-1).status}, not a successful refresh`);
+      assert(after?.access_token && after.access_token !== before.access_token, 'the access token did not change');
+      for (const r of rejected) {
+        const p = extractWWWAuthenticateParams({ headers: new Headers({ 'www-authenticate': r.www ?? '' }) });
+        assert(p.error === 'invalid_token', `the expired token's 401 lacks error="invalid_token": ${show(r.www)}`);
+        assert(r.bearer === before.access_token, 'the 401 was for another token than the expired one');
+      }
+      const last = mcpCalls.at(-1);
+      assert(last?.status === 200 && last.bearer === after.access_token,
+        `the call was not retried with the new access token (last POST: ${last?.status}, ${last?.bearer === before.access_token ? 'old' : 'other'} token)`);
+      assert(!result.isError, `whoami returned isError after the refresh: ${show(result.content)}`);
+      const text = textOf(result, 'whoami');
+      assert(text.includes(opts.expectSub), `whoami text does not contain "${opts.expectSub}" after the refresh: ${show(text)}`);
+    });
+  }
+
+  cimd?.close();
   try {
     await withTimeout(client.close(), 5000, 'close');
   } catch (e) {

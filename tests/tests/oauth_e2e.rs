@@ -297,3 +297,12 @@ fn auto_approve_refuses_to_start_for_a_public_issuer() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("auto_approve") && err.contains("notes.example.com"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgresql_store_keeps_the_contract() {
+    let pg = Postgres::start();
+    let url = pg.create_database("contract");
+    let store = fastmcp_auth::oauth::SqlStore::connect(&url).await.unwrap();
+    assert!(store.is_postgres());
+    fastmcp_auth::oauth::contract::check_store(std::sync::Arc::new(store)).await;
+}

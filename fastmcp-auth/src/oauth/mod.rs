@@ -7,6 +7,8 @@
 //! so the MCP request path never reads the database.
 
 mod cimd;
+#[doc(hidden)]
+pub mod contract;
 mod endpoints;
 pub mod keys;
 mod memory_store;
