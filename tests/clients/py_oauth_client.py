@@ -7,6 +7,7 @@ and runs named checks.
 usage:
   python py_oauth_client.py --url http://127.0.0.1:PORT/mcp [--expect-sub alice]
          [--initial-scope "notes:read notes:write"] [--no-cookies] [--timeout-ms N]
+         [--access-token-ttl-wait SECONDS] [--cimd [--cimd-ca DIR]]
 
 Output (stdout): one line per check, `ok <name>` or `FAIL <name>: <reason>`, then the final line
 `N passed, M failed`. Exit status 0 only if M == 0 (2 on bad arguments). Diagnostics (the HTTP
@@ -28,8 +29,29 @@ The step-up (HTTP 403 with error="insufficient_scope") is handled by the SDK its
 (SEP-2350: it re-authorizes with the union of the granted and the challenged scopes and retries the
 request); this script does not help it, it only checks what happened.
 
-Checks: initial-401, registered, resource-indicator, tools-list, call-whoami, call-add-note,
-step-up, tools-list-after-step-up.
+--access-token-ttl-wait N (seconds, default 0 = no `refresh` check): after the other checks, wait
+N seconds so that the (short-lived) access token expires, then call whoami again. mcp 2.x refreshes
+proactively: before sending a request it compares the time with the token response's expires_in
+and, past it, sends grant_type=refresh_token first. (On a 401 it does not refresh: it runs a new
+authorization, which fails this check.) `refresh` passes only if the call succeeded, a
+refresh_token grant was answered 200 by the token endpoint, the stored access token changed, and
+the call carried the new token. mcp 2.3.0 has no public refresh API, so there is no fallback: if
+the SDK does not refresh by itself, the check fails and says what happened instead.
+
+--cimd: identify the client with a Client ID Metadata Document instead of dynamic registration
+(OAuthClientProvider(client_metadata_url=...), used when the authorization server's metadata has
+client_id_metadata_document_supported: true; the SDK only accepts an https URL with a path). The
+script serves the document itself at https://127.0.0.1:<free port>/client.json. Its TLS
+certificate is issued for 127.0.0.1 by the CA in --cimd-ca DIR (DIR/ca.pem + DIR/ca.key, created
+with openssl if absent; a throwaway directory by default), so the authorization server that
+fetches the document must trust DIR/ca.pem: start it with SSL_CERT_FILE=DIR/ca.pem (rustls reads
+that file whenever it builds an HTTP client, so the file may be created after the server started).
+The `registered` check is then replaced by `cimd`: no registration POST, the authorization
+request's client_id is the document URL, and the authorization server fetched the document.
+
+Checks: initial-401, registered (or cimd with --cimd), resource-indicator, tools-list,
+call-whoami, call-add-note, step-up, tools-list-after-step-up, then refresh with
+--access-token-ttl-wait N > 0.
 """
 
 from __future__ import annotations
@@ -39,10 +61,16 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
+import ssl
+import subprocess
 import sys
+import tempfile
 import threading
+import time
 import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from contextlib import AsyncExitStack
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
@@ -75,7 +103,8 @@ except ImportError as e:  # pragma: no cover - environment problem
 
 
 USAGE = ('usage: py_oauth_client.py --url <http://127.0.0.1:PORT/mcp> [--expect-sub NAME] '
-         '[--initial-scope "SCOPES"] [--no-cookies] [--timeout-ms N]')
+         '[--initial-scope "SCOPES"] [--no-cookies] [--timeout-ms N] [--access-token-ttl-wait SECONDS] '
+         '[--cimd [--cimd-ca DIR]]')
 
 
 def usage_error(msg: str) -> None:
@@ -89,6 +118,9 @@ class Opts:
     initial_scope: str = "notes:read notes:write"
     cookies: bool = True
     timeout_ms: int = 30000
+    access_token_ttl_wait: float = 0
+    cimd: bool = False
+    cimd_ca: str | None = None
 
 
 def parse_args(argv: list[str]) -> Opts:
@@ -103,7 +135,11 @@ def parse_args(argv: list[str]) -> Opts:
             o.cookies = False
             i += 1
             continue
-        if flag not in ("--url", "--expect-sub", "--initial-scope", "--timeout-ms"):
+        if flag == "--cimd":
+            o.cimd = True
+            i += 1
+            continue
+        if flag not in ("--url", "--expect-sub", "--initial-scope", "--timeout-ms", "--access-token-ttl-wait", "--cimd-ca"):
             usage_error(f"unknown argument {flag}")
         if i + 1 >= len(argv):
             usage_error(f"missing value for {flag}")
@@ -114,6 +150,11 @@ def parse_args(argv: list[str]) -> Opts:
                 o.timeout_ms = int(value)
             except ValueError:
                 usage_error("--timeout-ms must be an integer")
+        elif flag == "--access-token-ttl-wait":
+            try:
+                o.access_token_ttl_wait = float(value)
+            except ValueError:
+                usage_error("--access-token-ttl-wait must be a number of seconds")
         else:
             setattr(o, flag[2:].replace("-", "_"), value)
     if not o.url:
@@ -122,6 +163,10 @@ def parse_args(argv: list[str]) -> Opts:
         usage_error(f"--url is not an http(s) URL: {o.url}")
     if o.timeout_ms <= 0:
         usage_error("--timeout-ms must be positive")
+    if not o.access_token_ttl_wait >= 0:
+        usage_error("--access-token-ttl-wait must be >= 0")
+    if o.cimd_ca is not None and not o.cimd:
+        usage_error("--cimd-ca needs --cimd")
     return o
 
 
@@ -260,21 +305,36 @@ def www_param(header: str | None, name: str) -> str | None:
 
 
 # ---------------------------------------------------------------- HTTP log (every request the SDK makes)
+# Each entry: method, url, status, had_auth, www (WWW-Authenticate), bearer (the access token sent,
+# kept in memory only), grant_type (the form body's grant_type, for token requests).
 http_log: list[dict[str, Any]] = []
+
+
+def form_grant_type(req: Any) -> str | None:
+    if "application/x-www-form-urlencoded" not in req.headers.get("content-type", ""):
+        return None
+    try:
+        return parse_qs(req.content.decode("utf-8", "replace")).get("grant_type", [None])[0]
+    except Exception:  # noqa: BLE001 - a streamed body cannot be read here
+        return None
 
 
 async def log_response(response: Any) -> None:
     req = response.request
+    authorization = req.headers.get("authorization")
     entry = {
         "method": req.method,
         "url": str(req.url),
         "status": response.status_code,
-        "had_auth": "authorization" in req.headers,
+        "had_auth": authorization is not None,
+        "bearer": re.sub(r"(?i)^bearer\s+", "", authorization) if authorization else None,
+        "grant_type": form_grant_type(req),
         "www": response.headers.get("www-authenticate"),
     }
     http_log.append(entry)
     www = f" [WWW-Authenticate: {entry['www']}]" if entry["www"] else ""
-    diag(f"{entry['method']} {entry['url']} {'(bearer) ' if entry['had_auth'] else ''}-> {entry['status']}{www}")
+    grant = f"[grant_type={entry['grant_type']}] " if entry["grant_type"] else ""
+    diag(f"{entry['method']} {entry['url']} {grant}{'(bearer) ' if entry['had_auth'] else ''}-> {entry['status']}{www}")
 
 
 # ---------------------------------------------------------------- in-memory storage + headless user agent
@@ -358,6 +418,110 @@ class HeadlessUserAgent:
         return params["code"], params.get("state")  # mcp 1.x
 
 
+# ---------------------------------------------------------------- Client ID Metadata Document server (--cimd)
+# The TLS material: a CA (reused from --cimd-ca DIR, or created there with openssl) and a leaf
+# certificate for 127.0.0.1 / localhost issued by it for this run.
+def openssl(args: list[str], cwd: str) -> None:
+    try:
+        subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+    except FileNotFoundError:
+        raise RuntimeError("openssl not found") from None
+    except subprocess.CalledProcessError as e:
+        raise RuntimeError(f"openssl {args[0]} failed: {one_line(e.stderr.decode('utf-8', 'replace'))}") from None
+
+
+def ensure_ca(directory: str) -> tuple[str, str]:
+    os.makedirs(directory, exist_ok=True)
+    ca_key = os.path.join(directory, "ca.key")
+    ca_pem = os.path.join(directory, "ca.pem")
+    if not os.path.exists(ca_key):
+        # Created aside, then hard-linked into place (key first), so that concurrent runs sharing
+        # the directory agree on one pair.
+        tmp = tempfile.mkdtemp(prefix=".ca-", dir=directory)
+        try:
+            openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                     "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-subj", "/CN=fastmcp test CIMD CA",
+                     "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], tmp)
+            try:
+                os.link(os.path.join(tmp, "ca.key"), ca_key)
+            except FileExistsError:
+                pass
+            else:
+                os.link(os.path.join(tmp, "ca.pem"), ca_pem)
+                diag(f"created the CIMD test CA {ca_pem}")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    for _ in range(100):
+        if os.path.exists(ca_pem):
+            break
+        time.sleep(0.1)
+    if not os.path.exists(ca_pem):
+        raise RuntimeError(f"{ca_key} exists but {ca_pem} does not")
+    return ca_key, ca_pem
+
+
+class CimdServer:
+    """Serves the client ID metadata document at https://127.0.0.1:<free port>/client.json."""
+
+    def __init__(self, redirect_uri: str) -> None:
+        ca_dir = OPTS.cimd_ca
+        if not ca_dir:
+            ca_dir = tempfile.mkdtemp(prefix="fastmcp-cimd-ca-")
+            diag(f"no --cimd-ca: a throwaway CA in {ca_dir}; the authorization server must trust "
+                 f"{os.path.join(ca_dir, 'ca.pem')} (SSL_CERT_FILE) to fetch the document")
+        ca_key, self.ca_pem = ensure_ca(ca_dir)
+        self.fetches: list[dict[str, Any]] = []
+        self.tls_dir = tempfile.mkdtemp(prefix="fastmcp-cimd-")
+        with open(os.path.join(self.tls_dir, "ext.cnf"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+        openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"], self.tls_dir)
+        openssl(["x509", "-req", "-in", "leaf.csr", "-CA", self.ca_pem, "-CAkey", ca_key,
+                 "-set_serial", f"0x{secrets.token_hex(12)}", "-days", "2", "-out", "leaf.pem", "-extfile", "ext.cnf"],
+                self.tls_dir)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.path.join(self.tls_dir, "leaf.pem"), os.path.join(self.tls_dir, "leaf.key"))
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                outer.fetches.append({"method": "GET", "path": self.path, "user_agent": self.headers.get("user-agent")})
+                diag(f"CIMD document server: GET {self.path}")
+                if self.path != "/client.json":
+                    self.send_error(404)
+                    return
+                body = json.dumps({
+                    "client_id": outer.url,
+                    "client_name": "fastmcp-py-oauth-client",
+                    "redirect_uris": [redirect_uri],
+                    "grant_types": ["authorization_code", "refresh_token"],
+                    "response_types": ["code"],
+                    "token_endpoint_auth_method": "none",
+                }).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("cache-control", "no-store")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}/client.json"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        diag(f"CIMD document: {self.url} (CA {self.ca_pem})")
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        shutil.rmtree(self.tls_dir, ignore_errors=True)
+
+
 def unused_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -365,14 +529,24 @@ def unused_port() -> int:
 
 
 # ---------------------------------------------------------------- main
-CHECKS = ["initial-401", "registered", "resource-indicator", "tools-list", "call-whoami", "call-add-note",
-          "step-up", "tools-list-after-step-up"]
+CHECKS = ["initial-401", "cimd" if OPTS.cimd else "registered", "resource-indicator", "tools-list", "call-whoami",
+          "call-add-note", "step-up", "tools-list-after-step-up", *(["refresh"] if OPTS.access_token_ttl_wait > 0 else [])]
 
 
 async def main() -> int:
     redirect_uri = f"http://127.0.0.1:{unused_port()}/callback"
     storage = InMemoryTokenStorage()
     agent = HeadlessUserAgent(redirect_uri)
+    cimd: CimdServer | None = None
+    if OPTS.cimd:
+        try:
+            cimd = CimdServer(redirect_uri)
+        except Exception as e:  # noqa: BLE001
+            diag(f"CIMD document server: {describe(e)}")
+            for name in CHECKS:
+                skip(name, f"cannot serve the client ID metadata document: {describe(e)}")
+            print_summary()
+            return 1
     provider = OAuthClientProvider(
         server_url=OPTS.url,
         client_metadata=OAuthClientMetadata(
@@ -385,6 +559,9 @@ async def main() -> int:
         storage=storage,
         redirect_handler=agent.redirect_handler,
         callback_handler=agent.callback_handler,
+        # SEP-991 (CIMD): used as the client_id instead of registering when the authorization
+        # server's metadata has client_id_metadata_document_supported: true.
+        **({"client_metadata_url": cimd.url} if cimd else {}),
     )
     mcp_url = OPTS.url
     canonical = urlunsplit(urlsplit(mcp_url)._replace(fragment=""))
@@ -468,8 +645,29 @@ async def main() -> int:
                 auds = aud if isinstance(aud, list) else [aud]
                 check_that(canonical in auds, f"access token aud {show(aud)} does not name {canonical}")
 
+            async def cimd_check() -> None:
+                assert cimd is not None
+                regs = [r for r in http_log if r["method"] == "POST" and r["url"] != mcp_url and not r["grant_type"]]
+                check_that(not regs, f"a registration request was made: POST {regs[0]['url']} -> {regs[0]['status']}" if regs else "")
+                check_that(agent.authorizations, "no authorization request was made")
+                q = parse_qs(urlsplit(agent.authorizations[0]["as_built"]).query)
+                got = q.get("client_id", [None])[0]
+                check_that(got == cimd.url,
+                           f"the authorization request's client_id is {show(got)}, not the document URL {cimd.url}")
+                check_that(q.get("code_challenge_method", [None])[0] == "S256", "no PKCE S256 in the authorization request")
+                saved = storage.client_info.client_id if storage.client_info else None
+                check_that(saved == cimd.url, f"the SDK saved client_id {show(saved)}, not the document URL")
+                check_that(any(f["path"] == "/client.json" for f in cimd.fetches),
+                           f"the authorization server never fetched the document {cimd.url} "
+                           f"(does it trust {cimd.ca_pem}? SSL_CERT_FILE)")
+                check_that(agent.authorizations[0]["params"] and agent.authorizations[0]["params"].get("code"),
+                           "no authorization code was obtained with the document URL as client_id")
+
             await check("initial-401", initial_401)
-            await check("registered", registered)
+            if cimd:
+                await check("cimd", cimd_check)
+            else:
+                await check("registered", registered)
             await check("resource-indicator", resource_indicator)
 
             if init_error is not None:
@@ -538,6 +736,67 @@ async def main() -> int:
                 else:
                     skip("tools-list-after-step-up", "step-up failed")
 
+                if OPTS.access_token_ttl_wait > 0:
+                    # The wait is not part of the check's timeout.
+                    before = storage.tokens
+                    auths_before = len(agent.authorizations)
+                    diag(f"refresh: waiting {OPTS.access_token_ttl_wait:g} s for the access token to expire "
+                         f"(expires_in was {before.expires_in if before else None})")
+                    await anyio.sleep(OPTS.access_token_ttl_wait)
+                    log_start = len(http_log)
+
+                    async def refresh() -> None:
+                        check_that(before is not None and before.access_token, "no access token before the wait")
+                        assert before is not None
+                        check_that(before.refresh_token,
+                                   "the token response had no refresh_token, so there is nothing to refresh with")
+                        # mcp 2.3.0 has no public refresh API: the SDK must do it by itself.
+                        r = wire(await session.call_tool("whoami", {}))
+                        window = http_log[log_start:]
+                        mcp_calls = [e for e in window if e["url"] == mcp_url and e["method"] == "POST"]
+                        rejected = [e for e in mcp_calls if e["status"] == 401]
+                        grants = [e for e in window if e["grant_type"]]
+                        refreshes = [e for e in grants if e["grant_type"] == "refresh_token"]
+                        after = storage.tokens
+                        token_reqs = ", ".join(f"{g['grant_type']} {g['status']}" for g in grants) or "none"
+                        position = {id(e): i for i, e in enumerate(window)}
+                        if rejected:
+                            way = f"401 [{rejected[0]['www']}] -> token requests: {token_reqs}"
+                        elif refreshes and mcp_calls and position[id(refreshes[0])] < position[id(mcp_calls[0])]:
+                            way = f"refreshed before sending (expires_in had passed), no 401; token requests: {token_reqs}"
+                        else:
+                            way = f"no 401; token requests: {token_reqs}"
+                        diag(f"refresh: SDK: {way}")
+                        check_that(refreshes, f"no refresh_token grant was sent to the token endpoint ({way}; the access "
+                                   f"token {'was rejected' if rejected else 'was still accepted'} after "
+                                   f"{OPTS.access_token_ttl_wait:g} s)")
+                        check_that(any(e["status"] == 200 for e in refreshes),
+                                   f"the refresh_token grant failed: HTTP {', '.join(str(e['status']) for e in refreshes)}")
+                        check_that(len(agent.authorizations) == auths_before,
+                                   f"a new authorization request was made instead of (or after) the refresh ({way})")
+                        check_that(grants[-1]["grant_type"] == "refresh_token" and grants[-1]["status"] == 200,
+                                   f"the last token request was {grants[-1]['grant_type']} -> {grants[-1]['status']}, "
+                                   "not a successful refresh")
+                        check_that(after is not None and after.access_token and after.access_token != before.access_token,
+                                   "the access token did not change")
+                        assert after is not None
+                        for e in rejected:
+                            check_that(www_param(e["www"], "error") == "invalid_token",
+                                       f'the expired token\'s 401 lacks error="invalid_token": {show(e["www"])}')
+                        last = mcp_calls[-1] if mcp_calls else None
+                        check_that(last is not None and last["status"] == 200 and last["bearer"] == after.access_token,
+                                   "the call was not made with the new access token (last POST: "
+                                   f"{last['status'] if last else None}, "
+                                   f"{'old' if last and last['bearer'] == before.access_token else 'other'} token)")
+                        check_that(not r.get("isError"), f"whoami returned isError after the refresh: {show(r.get('content'))}")
+                        text = text_of(r, "whoami")
+                        check_that(OPTS.expect_sub in text,
+                                   f'whoami text does not contain "{OPTS.expect_sub}" after the refresh: {show(text)}')
+
+                    await check("refresh", refresh)
+
+            if cimd is not None:
+                cimd.close()
             print_summary()
             code = 0 if failed == 0 else 1
             watchdog = threading.Timer(10.0, lambda: os._exit(code))

@@ -57,6 +57,28 @@ struct Env;
 )))]
 impl Env {}
 
+struct Oauth;
+#[mcp_server(name = "oauth", auth = oauth(
+    store = sqlite("notes.db"),
+    scopes_supported = ["notes:read", "notes:write"],
+    access_token_ttl = "15m",
+    users = env("NOTES_USERS"),
+))]
+impl Oauth {
+    #[tool(scope = "notes:read")]
+    fn read(&self) -> i64 {
+        1
+    }
+}
+
+struct OauthPg;
+#[mcp_server(name = "oauth-pg", auth = oauth(store = postgres(env("DATABASE_URL")), registration = "closed"))]
+impl OauthPg {}
+
+struct OauthMem;
+#[mcp_server(name = "oauth-mem", auth = env(default = oauth(store = memory, auto_approve = true)))]
+impl OauthMem {}
+
 fn my_provider() -> Result<std::sync::Arc<dyn fastmcp::auth::AuthProvider>, fastmcp::auth::ConfigError> {
     Ok(std::sync::Arc::new(fastmcp::auth::TokenVerifierProvider::new(fastmcp::auth::ApiKeys::new())))
 }
@@ -67,4 +89,5 @@ impl Custom {}
 fn main() {
     let _ = (Jwt.into_server(), Hmac.into_server(), Remote.into_server(), AuthKit.into_server());
     let _ = (Keys.into_server(), Env.into_server(), Custom.into_server());
+    let _ = (Oauth.into_server(), OauthPg.into_server(), OauthMem.into_server());
 }
