@@ -57,6 +57,7 @@ call-whoami, call-add-note, step-up, tools-list-after-step-up, then refresh with
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -360,6 +361,14 @@ class InMemoryTokenStorage(TokenStorage):
         self.client_info = client_info
 
 
+def page_text(body: str) -> str:
+    """The readable text of an HTML error page (the body as-is otherwise)."""
+    if re.search(r"<html[\s>]", body, re.I):
+        body = re.sub(r"(?is)<(style|script)[^>]*>.*?</\1>", " ", body)
+        body = html.unescape(re.sub(r"<[^>]*>", " ", body))
+    return one_line(body)
+
+
 class HeadlessUserAgent:
     """Follows the authorization server's redirects with plain GETs until the redirect_uri."""
 
@@ -403,7 +412,7 @@ class HeadlessUserAgent:
                 url = urljoin(url, location)
                 continue
             raise RuntimeError(f"authorization stopped at {url}: HTTP {response.status_code} "
-                               f"{one_line(response.text)[:300]}")
+                               f"{page_text(response.text)[:300]}")
         raise RuntimeError("authorization: too many redirects")
 
     async def callback_handler(self) -> Any:
@@ -465,12 +474,14 @@ class CimdServer:
 
     def __init__(self, redirect_uri: str) -> None:
         ca_dir = OPTS.cimd_ca
+        self.throwaway_ca = None if ca_dir else ca_dir
         if not ca_dir:
-            ca_dir = tempfile.mkdtemp(prefix="fastmcp-cimd-ca-")
+            ca_dir = self.throwaway_ca = tempfile.mkdtemp(prefix="fastmcp-cimd-ca-")
             diag(f"no --cimd-ca: a throwaway CA in {ca_dir}; the authorization server must trust "
                  f"{os.path.join(ca_dir, 'ca.pem')} (SSL_CERT_FILE) to fetch the document")
         ca_key, self.ca_pem = ensure_ca(ca_dir)
         self.fetches: list[dict[str, Any]] = []
+        self.closed = False
         self.tls_dir = tempfile.mkdtemp(prefix="fastmcp-cimd-")
         with open(os.path.join(self.tls_dir, "ext.cnf"), "w") as f:
             f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\n"
@@ -517,9 +528,14 @@ class CimdServer:
         diag(f"CIMD document: {self.url} (CA {self.ca_pem})")
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         self.httpd.shutdown()
         self.httpd.server_close()
         shutil.rmtree(self.tls_dir, ignore_errors=True)
+        if self.throwaway_ca:
+            shutil.rmtree(self.throwaway_ca, ignore_errors=True)
 
 
 def unused_port() -> int:
@@ -751,6 +767,7 @@ async def main() -> int:
                         check_that(before.refresh_token,
                                    "the token response had no refresh_token, so there is nothing to refresh with")
                         # mcp 2.3.0 has no public refresh API: the SDK must do it by itself.
+                        call_start = time.time()
                         r = wire(await session.call_tool("whoami", {}))
                         window = http_log[log_start:]
                         mcp_calls = [e for e in window if e["url"] == mcp_url and e["method"] == "POST"]
@@ -767,9 +784,18 @@ async def main() -> int:
                         else:
                             way = f"no 401; token requests: {token_reqs}"
                         diag(f"refresh: SDK: {way}")
+                        exp = (jwt_payload(before.access_token) or {}).get("exp")
+                        if not isinstance(exp, (int, float)):
+                            exp_note = ""
+                        elif exp > call_start:
+                            exp_note = (f"; it had not expired yet (exp in {round(exp - call_start)} s): "
+                                        "wait longer than the token's lifetime")
+                        else:
+                            exp_note = (f"; its exp had passed {round(call_start - exp)} s before"
+                                        f"{'' if rejected else ', yet the server accepted it (clock-skew leeway?)'}")
                         check_that(refreshes, f"no refresh_token grant was sent to the token endpoint ({way}; the access "
                                    f"token {'was rejected' if rejected else 'was still accepted'} after "
-                                   f"{OPTS.access_token_ttl_wait:g} s)")
+                                   f"{OPTS.access_token_ttl_wait:g} s{exp_note})")
                         check_that(any(e["status"] == 200 for e in refreshes),
                                    f"the refresh_token grant failed: HTTP {', '.join(str(e['status']) for e in refreshes)}")
                         check_that(len(agent.authorizations) == auths_before,
@@ -820,6 +846,8 @@ async def main() -> int:
                 else:
                     skip(name, "transport failed")
             print_summary()
+    if cimd is not None:
+        cimd.close()
     return 0 if failed == 0 else 1
 
 

@@ -215,6 +215,12 @@ function storeCookies(res) {
 }
 const cookieHeader = () => [...cookieJar].map(([k, v]) => `${k}=${v}`).join('; ');
 
+// The readable text of an HTML error page (the body as-is otherwise).
+const pageText = (body) => oneLine(/<html[\s>]/i.test(body)
+  ? body.replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')
+    .replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+  : body);
+
 // Follows the authorization server's redirects with plain GETs until the Location is the
 // redirect_uri; returns its query parameters. No listener on the redirect_uri is needed.
 async function followToCallback(authorizationUrl, redirectUri) {
@@ -237,7 +243,7 @@ async function followToCallback(authorizationUrl, redirectUri) {
       continue;
     }
     const body = await res.text().catch(() => '');
-    throw new Error(`authorization stopped at ${url}: HTTP ${res.status} ${oneLine(body).slice(0, 300)}`);
+    throw new Error(`authorization stopped at ${url}: HTTP ${res.status} ${pageText(body).slice(0, 300)}`);
   }
   throw new Error('authorization: too many redirects');
 }
@@ -411,7 +417,11 @@ async function startCimdServer(redirectUrl) {
   server.unref();
   url = `https://127.0.0.1:${server.address().port}/client.json`;
   diag(`CIMD document: ${url} (CA ${ca.caPem})`);
-  return { url, fetches, caPem: ca.caPem, close: () => server.close() };
+  const close = () => {
+    server.close();
+    if (!opts.cimdCa) fs.rmSync(caDir, { recursive: true, force: true });
+  };
+  return { url, fetches, caPem: ca.caPem, close };
 }
 
 async function unusedPort() {
@@ -654,13 +664,16 @@ async function main() {
       assert(before.refresh_token, 'the token response had no refresh_token, so there is nothing to refresh with');
       let result;
       let how = 'SDK';
+      const callStart = Date.now();
       try {
         result = await client.callTool({ name: 'whoami', arguments: {} });
       } catch (e) {
-        // The SDK did not recover by itself: refresh through its public API and retry once.
+        // The SDK did not recover by itself: refresh through its public API and retry once
+        // (unless it already fell back to a new authorization, which is a failure as such).
+        assert(provider.authorizations.length === authsBefore,
+          `the SDK started a new authorization instead of refreshing (the call failed with: ${e?.message ?? e})`);
         how = `script fallback after "${e?.message ?? e}": auth() (public API) then retry`;
         diag(`refresh: ${how}`);
-        if (provider.authorizations.length > authsBefore) provider.takeCode();
         const r = await auth(provider, { serverUrl, fetchFn: loggingFetch });
         assert(r === 'AUTHORIZED', `auth() returned ${r} instead of refreshing (the call had failed with: ${e?.message ?? e})`);
         result = await client.callTool({ name: 'whoami', arguments: {} });
@@ -674,8 +687,12 @@ async function main() {
       const way = rejected.length ? `401 [${rejected[0].www}] -> ${grants.map((g) => `${g.grantType} ${g.status}`).join(', ') || 'no token request'} -> retry`
         : `no 401; token requests: ${grants.map((g) => `${g.grantType} ${g.status}`).join(', ') || 'none'}`;
       diag(`refresh: ${how}: ${way}`);
+      const exp = decodeJwtPayload(before.access_token)?.exp;
+      const expNote = typeof exp !== 'number' ? '' : exp * 1000 > callStart
+        ? `; it had not expired yet (exp in ${Math.round(exp - callStart / 1000)} s): wait longer than the token's lifetime`
+        : `; its exp had passed ${Math.round(callStart / 1000 - exp)} s before${rejected.length ? '' : ', yet the server accepted it (clock-skew leeway?)'}`;
       assert(refreshes.length > 0, `no refresh_token grant was sent to the token endpoint (${way}; ` +
-        `the access token ${rejected.length ? 'was rejected' : 'was still accepted'} after ${opts.ttlWait} s)`);
+        `the access token ${rejected.length ? 'was rejected' : 'was still accepted'} after ${opts.ttlWait} s${expNote})`);
       assert(refreshes.some((r) => r.status === 200), `the refresh_token grant failed: HTTP ${refreshes.map((r) => r.status).join(', ')}`);
       assert(provider.authorizations.length === authsBefore,
         `a new authorization request was made instead of (or after) the refresh (${way})`);

@@ -49,7 +49,8 @@ fn oauth_client(script: &str, url: &str, extra: &[&str]) -> (u32, u32, String) {
 }
 
 fn assert_all_passed(script: &str, extra: &[&str], env: &[(&str, &str)]) {
-    let server = notes(&temp_db(script.split('.').next().unwrap()), true, env);
+    let name = format!("{}{}", script.split('.').next().unwrap(), extra.join("").replace(['-', '/'], ""));
+    let server = notes(&temp_db(&name), true, env);
     let (passed, failed, out) = oauth_client(script, &server.mcp_url(), extra);
     println!("{out}");
     assert!(failed == 0 && passed >= 8, "{passed} passed, {failed} failed\n{out}\nserver:\n{}", server.stderr());
@@ -63,6 +64,57 @@ fn typescript_sdk_full_flow_against_the_built_in_server() {
 #[test]
 fn python_sdk_full_flow_against_the_built_in_server() {
     assert_all_passed("py_oauth_client.py", &[], &[]);
+}
+
+/// Access tokens live 3 s; after 4 s the client must use (and rotate) its refresh token.
+const SHORT_TTL: &[(&str, &str)] = &[("FASTMCP_SERVER_AUTH_OAUTH_ACCESS_TOKEN_TTL", "3s")];
+
+#[test]
+fn typescript_sdk_refreshes_an_expired_access_token() {
+    assert_all_passed("ts_oauth_client.mjs", &["--access-token-ttl-wait", "4"], SHORT_TTL);
+}
+
+#[test]
+fn python_sdk_refreshes_an_expired_access_token() {
+    assert_all_passed("py_oauth_client.py", &["--access-token-ttl-wait", "4"], SHORT_TTL);
+}
+
+/// The client identifies itself with a Client ID Metadata Document it serves over https on
+/// loopback; the server trusts the test CA and is allowed to fetch from loopback.
+fn cimd(script: &str) {
+    let ca = workspace_root().join("target").join("test-ca");
+    std::fs::create_dir_all(&ca).unwrap();
+    let ca_file = ca.join("ca.pem").display().to_string();
+    let ca_dir = ca.display().to_string();
+    // The CA must exist before the server starts reading it (one creator at a time).
+    static CREATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = CREATE.lock().unwrap_or_else(|p| p.into_inner());
+    if !ca.join("ca.pem").exists() {
+        let status = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=fastmcp test CA"])
+            .arg("-keyout")
+            .arg(ca.join("ca.key"))
+            .arg("-out")
+            .arg(ca.join("ca.pem"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl is needed for the CIMD test (Debian package openssl)");
+        assert!(status.success());
+    }
+    drop(_guard);
+    let env = [("FASTMCP_SERVER_AUTH_OAUTH_CIMD_ALLOW_PRIVATE", "true"), ("SSL_CERT_FILE", ca_file.as_str())];
+    assert_all_passed(script, &["--cimd", "--cimd-ca", &ca_dir], &env);
+}
+
+#[test]
+fn typescript_sdk_uses_a_client_id_metadata_document() {
+    cimd("ts_oauth_client.mjs");
+}
+
+#[test]
+fn python_sdk_uses_a_client_id_metadata_document() {
+    cimd("py_oauth_client.py");
 }
 
 fn http() -> reqwest::Client {

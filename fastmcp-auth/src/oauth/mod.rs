@@ -359,6 +359,8 @@ impl OAuthServerBuilder {
             .key_provider(shared_keys.clone())
             .algorithm(Algorithm::ES256)
             .issuer(&s.issuer)
+            // Our own tokens, our own clock: no skew to tolerate, so expiry is exact.
+            .leeway_secs(0)
             .require_at_jwt(true);
         for r in &s.resources {
             verifier = verifier.audience(r);

@@ -44,9 +44,12 @@ impl SqlStore {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if !postgres {
-                        // WAL for concurrent readers; FULL sync so an acknowledged write survives a crash.
+                        // WAL: readers never block the writer. synchronous=NORMAL: a committed
+                        // write is in the WAL file before the call returns, so it survives the
+                        // process being killed; only an OS crash or power loss can lose the
+                        // last commits (set `?synchronous=full` semantics with PRAGMA if needed).
                         sqlx::query("PRAGMA journal_mode=WAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous=FULL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous=NORMAL").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA busy_timeout=5000").execute(&mut *conn).await?;
                     }
                     Ok(())
