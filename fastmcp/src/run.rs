@@ -1,6 +1,7 @@
 //! [`RunOptions`]: the command line and environment every fastmcp server binary understands
-//! (`--transport stdio|http|sse`, `--host`, `--port`, or `FASTMCP_TRANSPORT`, `FASTMCP_HOST`,
-//! `FASTMCP_PORT`), and [`Server::run`] which serves accordingly.
+//! (`--transport stdio|http|sse`, `--host`, `--port`, `--stateless`, or `FASTMCP_TRANSPORT`,
+//! `FASTMCP_HOST`, `FASTMCP_PORT`, `FASTMCP_STATELESS`), and [`Server::run`] which serves
+//! accordingly.
 
 use crate::{HttpConfig, Server};
 use std::net::{IpAddr, SocketAddr};
@@ -25,11 +26,13 @@ pub struct RunOptions {
     pub host: IpAddr,
     /// Port for HTTP (default 8000; 0 picks a free one).
     pub port: u16,
+    /// Stateless Streamable HTTP (no sessions; see [`HttpConfig::stateless`]).
+    pub stateless: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { transport: Transport::Http, host: IpAddr::from([127, 0, 0, 1]), port: 8000 }
+        RunOptions { transport: Transport::Http, host: IpAddr::from([127, 0, 0, 1]), port: 8000, stateless: false }
     }
 }
 
@@ -52,7 +55,7 @@ impl RunOptions {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, UsageError> {
         let mut o = RunOptions::default();
-        for (var, flag) in [("FASTMCP_TRANSPORT", "transport"), ("FASTMCP_HOST", "host"), ("FASTMCP_PORT", "port")] {
+        for (var, flag) in [("FASTMCP_TRANSPORT", "transport"), ("FASTMCP_HOST", "host"), ("FASTMCP_PORT", "port"), ("FASTMCP_STATELESS", "stateless")] {
             if let Some(v) = env(var) {
                 o.set(flag, &v).map_err(|e| UsageError(format!("{var}: {e}")))?;
             }
@@ -61,14 +64,18 @@ impl RunOptions {
         while let Some(arg) = args.next() {
             if arg == "-h" || arg == "--help" {
                 return Err(UsageError(
-                    "usage: [--transport stdio|http|sse] [--host ADDR] [--port PORT]\n\
-                     (or FASTMCP_TRANSPORT, FASTMCP_HOST, FASTMCP_PORT)"
+                    "usage: [--transport stdio|http|sse] [--host ADDR] [--port PORT] [--stateless]\n\
+                     (or FASTMCP_TRANSPORT, FASTMCP_HOST, FASTMCP_PORT, FASTMCP_STATELESS=true)"
                         .into(),
                 ));
             }
             let Some(flag) = arg.strip_prefix("--") else {
                 return Err(UsageError(format!("unexpected argument `{arg}`")));
             };
+            if flag == "stateless" {
+                o.stateless = true;
+                continue;
+            }
             let (name, value) = match flag.split_once('=') {
                 Some((n, v)) => (n.to_owned(), v.to_owned()),
                 None => {
@@ -103,7 +110,8 @@ impl RunOptions {
                 }
             }
             "port" => self.port = value.parse().map_err(|_| format!("`{value}` is not a port number"))?,
-            other => return Err(format!("unknown option `--{other}` (expected --transport, --host or --port)")),
+            "stateless" => self.stateless = value.parse().map_err(|_| format!("`{value}` is not true or false"))?,
+            other => return Err(format!("unknown option `--{other}` (expected --transport, --host, --port or --stateless)")),
         }
         Ok(())
     }
@@ -138,7 +146,7 @@ impl Server {
             Transport::Stdio => self.serve_stdio().await,
             Transport::Http | Transport::Sse => {
                 let addr = SocketAddr::new(options.host, options.port);
-                self.serve_http(addr, HttpConfig::for_addr(addr)).await
+                self.serve_http(addr, HttpConfig::for_addr(addr).stateless(options.stateless)).await
             }
         }
     }

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# bench/load.sh — the load benchmark: our server (no auth, API key, JWT RS256/ES256 via JWKS,
+# built-in authorization server token) against the official Rust SDK `rmcp` (no auth, and with a
+# hand-written jsonwebtoken middleware) and Python FastMCP (no auth, and JWTVerifier), all
+# serving `tools/call add(2, 3)` over stateless Streamable HTTP with JSON responses on loopback.
+#
+#   bench/load.sh            # 3 rounds × 10 s × concurrency 16 and 64, variants interleaved
+#   BENCH_ROUNDS=5 BENCH_DURATION=20s bench/load.sh
+#
+# Installs what it needs into .cache/bench (oha from crates.io, a venv with Python FastMCP) and
+# reuses scripts/test's Node 22 + OpenID provider for the JWKS and tokens. Every variant is
+# checked first (a real result, and 401 for a bad token). Results: bench/results/<time>.md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+ROUNDS="${BENCH_ROUNDS:-3}"
+DURATION="${BENCH_DURATION:-10s}"
+CONCURRENCY=(${BENCH_CONCURRENCY:-16 64})
+CACHE="$ROOT/.cache/bench"
+RESULTS="$ROOT/bench/results"
+mkdir -p "$CACHE" "$RESULTS"
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---- tools ----
+eval "$(FASTMCP_TEST_SETUP_ONLY=1 scripts/test)"
+if [[ ! -x "$CACHE/bin/oha" ]]; then
+    log "installing oha (crates.io) into $CACHE ..."
+    cargo install oha --locked --root "$CACHE" >&2 || die "cargo install oha failed"
+fi
+OHA="$CACHE/bin/oha"
+if [[ ! -x "$CACHE/venv/bin/python" ]] || ! cmp -s bench/python-server/requirements.txt "$CACHE/venv/requirements.txt"; then
+    log "creating the Python FastMCP venv ..."
+    rm -rf "$CACHE/venv"
+    python3 -m venv "$CACHE/venv" && "$CACHE/venv/bin/pip" install -q -r bench/python-server/requirements.txt >&2 || die "pip install failed"
+    cp bench/python-server/requirements.txt "$CACHE/venv/requirements.txt"
+fi
+log "building release binaries ..."
+cargo build --release -q -p examples --bin add >&2
+(cd bench/rmcp-server && cargo build --release -q >&2)
+OURS="$ROOT/target/release/add"
+RMCP="$ROOT/bench/rmcp-server/target/release/rmcp-bench-server"
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; die "nothing listens on port $1"; }
+
+# ---- identity provider: JWKS (RS256 + ES256 keys) and token minting ----
+IDP_OUT="$CACHE/idp.out"
+NODE_PATH="$FASTMCP_TEST_NODE_MODULES" "$FASTMCP_TEST_NODE" tests/clients/oidc_provider.mjs --port 0 >"$IDP_OUT" 2>/dev/null &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q '^OIDC issuer' "$IDP_OUT" 2>/dev/null && break; sleep 0.1; done
+ISSUER="$(awk '/^OIDC issuer/ { print $3 }' "$IDP_OUT")"
+[[ -n "$ISSUER" ]] || die "the OpenID provider did not start"
+mint() { curl -s -X POST "$ISSUER/__test/token" -H 'content-type: application/json' \
+    -d "{\"resource\":\"$1\",\"alg\":\"$2\",\"expires_in\":7200,\"scope\":\"bench\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'; }
+
+declare -A URL TOKEN PID
+start() { # name port cmd... (env via `env`)
+    local name="$1" port="$2"; shift 2
+    "$@" >"$CACHE/$name.log" 2>&1 &
+    PID[$name]=$!; PIDS+=($!)
+    wait_port "$port"
+    URL[$name]="http://127.0.0.1:$port/mcp"
+}
+
+API_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+p=$(free_port); start ours-none "$p" "$OURS" --stateless --port "$p"
+p=$(free_port); start ours-apikey "$p" env FASTMCP_SERVER_AUTH=api_keys \
+    FASTMCP_SERVER_AUTH_API_KEYS_KEYS="[{\"key\":\"$API_KEY\",\"subject\":\"bench\"}]" "$OURS" --stateless --port "$p"
+TOKEN[ours-apikey]="$API_KEY"
+for alg in RS256 ES256; do
+    name="ours-jwt-${alg,,}"; p=$(free_port)
+    start "$name" "$p" env FASTMCP_SERVER_AUTH=jwt FASTMCP_SERVER_AUTH_JWT_JWKS_URI="$ISSUER/jwks" FASTMCP_SERVER_AUTH_JWT_ISSUER="$ISSUER" \
+        FASTMCP_SERVER_AUTH_JWT_AUDIENCE="http://127.0.0.1:$p/mcp" "$OURS" --stateless --port "$p"
+    TOKEN[$name]="$(mint "http://127.0.0.1:$p/mcp" "$alg")"
+done
+p=$(free_port); start ours-oauth "$p" env FASTMCP_SERVER_AUTH=oauth FASTMCP_SERVER_AUTH_OAUTH_STORE=memory "$OURS" --stateless --port "$p"
+client="$(curl -s -X POST "http://127.0.0.1:$p/register" -H 'content-type: application/json' \
+    -d '{"token_endpoint_auth_method":"client_secret_post","grant_types":["client_credentials"],"redirect_uris":[]}')"
+cid="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["client_id"])' "$client")"
+csec="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["client_secret"])' "$client")"
+TOKEN[ours-oauth]="$(curl -s -X POST "http://127.0.0.1:$p/token" -d grant_type=client_credentials -d "client_id=$cid" --data-urlencode "client_secret=$csec" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
+p=$(free_port); start rmcp-none "$p" "$RMCP" --port "$p" --auth none
+for alg in RS256 ES256; do
+    name="rmcp-jwt-${alg,,}"; p=$(free_port)
+    start "$name" "$p" "$RMCP" --port "$p" --auth jwt --jwks-uri "$ISSUER/jwks" --issuer "$ISSUER" --audience "http://127.0.0.1:$p/mcp" --alg "$alg"
+    TOKEN[$name]="$(mint "http://127.0.0.1:$p/mcp" "$alg")"
+done
+p=$(free_port); start python-none "$p" "$CACHE/venv/bin/python" bench/python-server/server.py --port "$p" --auth none
+p=$(free_port); start python-jwt-rs256 "$p" "$CACHE/venv/bin/python" bench/python-server/server.py --port "$p" --auth jwt \
+    --jwks-uri "$ISSUER/jwks" --issuer "$ISSUER" --audience "http://127.0.0.1:$p/mcp" --alg RS256
+TOKEN[python-jwt-rs256]="$(mint "http://127.0.0.1:$p/mcp" RS256)"
+
+VARIANTS=(ours-none ours-apikey ours-jwt-rs256 ours-jwt-es256 ours-oauth rmcp-none rmcp-jwt-rs256 rmcp-jwt-es256 python-none python-jwt-rs256)
+BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}'
+
+# ---- every variant must really work (and refuse a bad token) before it is measured ----
+for v in "${VARIANTS[@]}"; do
+    auth=(); [[ -n "${TOKEN[$v]:-}" ]] && auth=(-H "authorization: Bearer ${TOKEN[$v]}")
+    out="$(curl -s -X POST "${URL[$v]}" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY")"
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["result"]["content"][0]["text"]=="5", d' "$out" 2>/dev/null ||
+        die "$v: tools/call did not return 5: $out"
+    if [[ -n "${TOKEN[$v]:-}" ]]; then
+        code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "${URL[$v]}" -H 'content-type: application/json' \
+            -H 'accept: application/json, text/event-stream' -H 'authorization: Bearer not-a-valid-token' -d "$BODY")"
+        [[ "$code" == 401 ]] || die "$v: a bad token got HTTP $code, not 401"
+    fi
+    log "$v ok (${URL[$v]})"
+done
+
+# ---- measure: rounds × concurrency × variants, interleaved ----
+RAW="$CACHE/raw.tsv"; : >"$RAW"
+for round in $(seq "$ROUNDS"); do
+    for c in "${CONCURRENCY[@]}"; do
+        for v in "${VARIANTS[@]}"; do
+            auth=(); [[ -n "${TOKEN[$v]:-}" ]] && auth=(-H "authorization: Bearer ${TOKEN[$v]}")
+            json="$("$OHA" --no-tui --output-format json -z "$DURATION" -c "$c" -m POST -T application/json \
+                -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY" "${URL[$v]}")"
+            python3 - "$v" "$c" "$round" "$json" >>"$RAW" <<'PY'
+import json, sys
+v, c, r, j = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+codes = j.get("statusCodeDistribution", {})
+ok = codes.get("200", 0); total = sum(codes.values()) or 1
+lat = j["latencyPercentiles"]
+print(f'{v}\t{c}\t{r}\t{j["summary"]["requestsPerSec"]:.1f}\t{lat["p50"]*1000:.3f}\t{lat["p99"]*1000:.3f}\t{ok/total:.4f}')
+PY
+            log "round $round c=$c $v: $(tail -1 "$RAW" | cut -f4) req/s"
+        done
+    done
+done
+for v in "${VARIANTS[@]}"; do
+    printf '%s\t%s\n' "$v" "$(awk '/VmHWM/ { print $2 }' "/proc/${PID[$v]}/status" 2>/dev/null || echo 0)" >>"$CACHE/rss.tsv.new"
+done
+mv "$CACHE/rss.tsv.new" "$CACHE/rss.tsv"
+
+# ---- report ----
+STAMP="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
+python3 - "$RAW" "$CACHE/rss.tsv" "$ROUNDS" "$DURATION" >"$RESULTS/$STAMP.md" <<'PY'
+import statistics, sys, collections, platform, os
+raw, rss_file, rounds, duration = sys.argv[1:5]
+rows = collections.defaultdict(list)
+for line in open(raw):
+    v, c, r, rps, p50, p99, ok = line.split("\t")
+    rows[(v, int(c))].append((float(rps), float(p50), float(p99), float(ok)))
+rss = {l.split("\t")[0]: int(l.split("\t")[1]) for l in open(rss_file)}
+med = lambda xs: statistics.median(xs)
+cpu = next((l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+print(f"# Load benchmark {os.popen('date -u +%Y-%m-%d').read().strip()}\n")
+print(f"Machine: {os.cpu_count()} cores ({cpu}), {round(os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')/2**30)} GiB; load generator oha on the same machine.")
+print(f"Rounds: {rounds} × {duration} per variant and concurrency, interleaved. Medians over rounds. `tools/call add(2,3)`, stateless Streamable HTTP, JSON responses.\n")
+concs = sorted({c for _, c in rows})
+print("| variant | " + " | ".join(f"c={c} req/s | c={c} p50 ms | c={c} p99 ms" for c in concs) + " | peak RSS MiB | ok |")
+print("|---|" + "---|" * (3 * len(concs) + 2))
+variants = list(dict.fromkeys(v for v, _ in rows))
+rps = {}
+for v in variants:
+    cells = []
+    oks = []
+    for c in concs:
+        data = rows[(v, c)]
+        rps[(v, c)] = med([d[0] for d in data])
+        cells += [f"{rps[(v, c)]:.0f}", f"{med([d[1] for d in data]):.2f}", f"{med([d[2] for d in data]):.2f}"]
+        oks += [d[3] for d in data]
+    print(f"| {v} | " + " | ".join(cells) + f" | {rss.get(v, 0)/1024:.1f} | {min(oks)*100:.1f}% |")
+print("\n| ratio | " + " | ".join(f"c={c}" for c in concs) + " | budget |")
+print("|---|" + "---|" * (len(concs) + 1))
+def ratio(a, b, budget):
+    cells = [f"{rps[(a, c)] / rps[(b, c)]:.2f}" if rps.get((b, c)) else "-" for c in concs]
+    print(f"| {a} / {b} | " + " | ".join(cells) + f" | ≥ {budget} |")
+ratio("ours-jwt-rs256", "ours-none", 0.95)
+ratio("ours-jwt-es256", "ours-none", 0.95)
+ratio("ours-jwt-rs256", "rmcp-none", 1.0)
+ratio("ours-jwt-rs256", "rmcp-jwt-rs256", 1.4)
+ratio("ours-jwt-es256", "rmcp-jwt-es256", 1.7)
+ratio("ours-jwt-rs256", "python-jwt-rs256", 40)
+ratio("ours-oauth", "ours-none", "-")
+ratio("ours-apikey", "ours-none", "-")
+ratio("rmcp-jwt-rs256", "rmcp-none", "-")
+ratio("python-jwt-rs256", "python-none", "-")
+PY
+cat "$RESULTS/$STAMP.md"
+log "results: bench/results/$STAMP.md"
