@@ -26,9 +26,8 @@ pub fn example_bin(name: &str) -> PathBuf {
             .status()
             .expect("failed to run cargo build for the examples");
         assert!(status.success(), "building the examples failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join("target"));
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
         target.join("debug")
     });
     dir.join(name)
@@ -39,7 +38,10 @@ pub fn example_bin(name: &str) -> PathBuf {
 pub fn required_env(var: &str) -> PathBuf {
     match std::env::var_os(var) {
         Some(p) if Path::new(&p).exists() => PathBuf::from(p),
-        Some(p) => panic!("{var}={} does not exist; re-run `scripts/test` to reinstall the test dependencies", Path::new(&p).display()),
+        Some(p) => panic!(
+            "{var}={} does not exist; re-run `scripts/test` to reinstall the test dependencies",
+            Path::new(&p).display()
+        ),
         None => panic!(
             "{var} is not set: this test needs third-party tools that `scripts/test` installs (Node 22, the MCP SDKs, \
              the conformance suite, the Python `mcp` client). Run the tests with `scripts/test`."
@@ -190,7 +192,10 @@ mod tests {
     fn parses_counts() {
         assert_eq!(super::passed_failed("x\nTotal: 39 passed, 0 failed\n"), Some((39, 0)));
         assert_eq!(super::passed_failed("ok a\n12 passed, 1 failed"), Some((12, 1)));
-        assert_eq!(super::listening_url("INFO MCP server `x` listening on http://127.0.0.1:4000/mcp").as_deref(), Some("http://127.0.0.1:4000"));
+        assert_eq!(
+            super::listening_url("INFO MCP server `x` listening on http://127.0.0.1:4000/mcp").as_deref(),
+            Some("http://127.0.0.1:4000")
+        );
     }
 }
 
@@ -244,7 +249,8 @@ impl IdpProcess {
     /// How many times the JWKS was fetched (and reset the counter when `reset`).
     pub fn jwks_hits(&self, reset: bool) -> u64 {
         let url = format!("{}/__test/jwks_hits{}", self.issuer, if reset { "?reset=true" } else { "" });
-        let v: serde_json::Value = blocking(async move { reqwest::get(url).await.expect("jwks_hits").json().await.expect("json") });
+        let v: serde_json::Value =
+            blocking(async move { reqwest::get(url).await.expect("jwks_hits").json().await.expect("json") });
         v["count"].as_u64().expect("count")
     }
 }
@@ -260,15 +266,18 @@ fn blocking<F: std::future::Future + Send + 'static>(f: F) -> F::Output
 where
     F::Output: Send + 'static,
 {
-    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f))
-        .join()
-        .expect("thread")
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+    })
+    .join()
+    .expect("thread")
 }
 
 fn blocking_post_json(url: &str, body: &serde_json::Value) -> serde_json::Value {
     let (url, body) = (url.to_owned(), body.clone());
     blocking(async move {
-        let resp = reqwest::Client::new().post(&url).json(&body).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let resp =
+            reqwest::Client::new().post(&url).json(&body).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
         resp.json().await.unwrap_or_else(|e| panic!("POST {url}: not JSON: {e}"))
     })
 }
@@ -301,7 +310,8 @@ pub async fn mcp_post(url: &str, bearer: Option<&str>, session: Option<&str>, bo
     }
     let resp = req.send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
     let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let (status, www_authenticate, session_id) = (resp.status().as_u16(), header("www-authenticate"), header("mcp-session-id"));
+    let (status, www_authenticate, session_id) =
+        (resp.status().as_u16(), header("www-authenticate"), header("mcp-session-id"));
     HttpReply { status, www_authenticate, session_id, body: resp.text().await.unwrap_or_default() }
 }
 

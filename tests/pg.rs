@@ -75,9 +75,17 @@ impl Postgres {
 
         let data = pg.data_dir();
         let out = pg.server_cmd("initdb", |c| {
-            c.arg("-D")
-                .arg(&data)
-                .args(["-A", "trust", "-U", PG_USER, "--no-sync", "--no-locale", "-E", "UTF8", "--no-instructions"]);
+            c.arg("-D").arg(&data).args([
+                "-A",
+                "trust",
+                "-U",
+                PG_USER,
+                "--no-sync",
+                "--no-locale",
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            ]);
         });
         if !out.status.success() {
             panic!(
@@ -106,8 +114,7 @@ impl Postgres {
              shared_buffers = 32MB\n"
         );
         let conf = data.join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&conf)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", conf.display()));
+        let mut text = std::fs::read_to_string(&conf).unwrap_or_else(|e| panic!("cannot read {}: {e}", conf.display()));
         text.push_str(&settings);
         std::fs::write(&conf, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", conf.display()));
 

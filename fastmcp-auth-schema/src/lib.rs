@@ -136,29 +136,65 @@ macro_rules! preset {
 pub const PROVIDERS: &[ProviderSpec] = &[
     ProviderSpec { name: "api_keys", summary: "static API keys", options: API_KEYS },
     ProviderSpec { name: "jwt", summary: "JWT access tokens (JWKS URL, public key or HMAC secret)", options: JWT },
-    ProviderSpec { name: "introspection", summary: "opaque tokens checked by RFC 7662 introspection", options: INTROSPECTION },
-    ProviderSpec { name: "remote", summary: "tokens from an external authorization server advertised via RFC 9728", options: REMOTE },
+    ProviderSpec {
+        name: "introspection",
+        summary: "opaque tokens checked by RFC 7662 introspection",
+        options: INTROSPECTION,
+    },
+    ProviderSpec {
+        name: "remote",
+        summary: "tokens from an external authorization server advertised via RFC 9728",
+        options: REMOTE,
+    },
     ProviderSpec { name: "oauth", summary: "the built-in OAuth 2.1 authorization server", options: OAUTH },
-    ProviderSpec { name: "authkit", summary: "WorkOS AuthKit", options: preset!("AUTHKIT", [opt!("domain", "AUTHKIT_DOMAIN", Str)]) },
+    ProviderSpec {
+        name: "authkit",
+        summary: "WorkOS AuthKit",
+        options: preset!("AUTHKIT", [opt!("domain", "AUTHKIT_DOMAIN", Str)]),
+    },
     ProviderSpec { name: "auth0", summary: "Auth0", options: preset!("AUTH0", [opt!("domain", "AUTH0_DOMAIN", Str)]) },
-    ProviderSpec { name: "keycloak", summary: "Keycloak realm", options: preset!("KEYCLOAK", [opt!("realm_url", "KEYCLOAK_REALM_URL", Url)]) },
+    ProviderSpec {
+        name: "keycloak",
+        summary: "Keycloak realm",
+        options: preset!("KEYCLOAK", [opt!("realm_url", "KEYCLOAK_REALM_URL", Url)]),
+    },
     ProviderSpec {
         name: "entra",
         summary: "Microsoft Entra ID",
-        options: preset!("ENTRA", [opt!("tenant_id", "ENTRA_TENANT_ID", Str), opt!("client_id", "ENTRA_CLIENT_ID", Str)]),
+        options: preset!(
+            "ENTRA",
+            [opt!("tenant_id", "ENTRA_TENANT_ID", Str), opt!("client_id", "ENTRA_CLIENT_ID", Str)]
+        ),
     },
-    ProviderSpec { name: "supabase", summary: "Supabase Auth", options: preset!("SUPABASE", [opt!("project_url", "SUPABASE_PROJECT_URL", Url)]) },
+    ProviderSpec {
+        name: "supabase",
+        summary: "Supabase Auth",
+        options: preset!("SUPABASE", [opt!("project_url", "SUPABASE_PROJECT_URL", Url)]),
+    },
     ProviderSpec {
         name: "descope",
         summary: "Descope",
-        options: preset!("DESCOPE", [opt!("project_id", "DESCOPE_PROJECT_ID", Str), opt!("base_url", "DESCOPE_BASE_URL", Url)]),
+        options: preset!(
+            "DESCOPE",
+            [opt!("project_id", "DESCOPE_PROJECT_ID", Str), opt!("base_url", "DESCOPE_BASE_URL", Url)]
+        ),
     },
     ProviderSpec {
         name: "scalekit",
         summary: "Scalekit",
-        options: preset!("SCALEKIT", [opt!("environment_url", "SCALEKIT_ENVIRONMENT_URL", Url), opt!("resource_id", "SCALEKIT_RESOURCE_ID", Str)]),
+        options: preset!(
+            "SCALEKIT",
+            [
+                opt!("environment_url", "SCALEKIT_ENVIRONMENT_URL", Url),
+                opt!("resource_id", "SCALEKIT_RESOURCE_ID", Str)
+            ]
+        ),
     },
-    ProviderSpec { name: "google", summary: "Google-issued ID tokens", options: preset!("GOOGLE", [opt!("client_id", "GOOGLE_CLIENT_ID", Str)]) },
+    ProviderSpec {
+        name: "google",
+        summary: "Google-issued ID tokens",
+        options: preset!("GOOGLE", [opt!("client_id", "GOOGLE_CLIENT_ID", Str)]),
+    },
 ];
 
 /// Providers that are not a list of options: `env` (everything from the environment, optional
@@ -266,7 +302,9 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// assert!(validate_url("/jwks").is_err());
 /// ```
 pub fn validate_url(url: &str) -> Result<(), String> {
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| format!("`{url}` is not an absolute URL; write it as https://host/path"))?;
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("`{url}` is not an absolute URL; write it as https://host/path"))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
         return Err(format!("`{url}` must not contain user information (`user@`)"));
@@ -285,7 +323,9 @@ pub fn validate_url(url: &str) -> Result<(), String> {
     match scheme {
         "https" => Ok(()),
         "http" if is_loopback_host(host) => Ok(()),
-        "http" => Err(format!("`{url}` uses plain http to a non-loopback host; use https (http is allowed only for localhost/127.0.0.1)")),
+        "http" => Err(format!(
+            "`{url}` uses plain http to a non-loopback host; use https (http is allowed only for localhost/127.0.0.1)"
+        )),
         other => Err(format!("`{url}` has scheme `{other}`; use https")),
     }
 }

@@ -39,12 +39,18 @@ fn keypair(alg: Algorithm) -> (EncodingKey, serde_json::Value) {
             let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
             let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
             let p = kp.public_key().as_ref();
-            (EncodingKey::from_ec_der(pkcs8.as_ref()), json!({"kty":"EC","crv":"P-256","kid":"k","x":b64(&p[1..33]),"y":b64(&p[33..65])}))
+            (
+                EncodingKey::from_ec_der(pkcs8.as_ref()),
+                json!({"kty":"EC","crv":"P-256","kid":"k","x":b64(&p[1..33]),"y":b64(&p[33..65])}),
+            )
         }
         _ => {
             let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
             let kp = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-            (EncodingKey::from_ed_der(pkcs8.as_ref()), json!({"kty":"OKP","crv":"Ed25519","kid":"k","x":b64(kp.public_key().as_ref())}))
+            (
+                EncodingKey::from_ed_der(pkcs8.as_ref()),
+                json!({"kty":"OKP","crv":"Ed25519","kid":"k","x":b64(kp.public_key().as_ref())}),
+            )
         }
     }
 }
@@ -61,7 +67,13 @@ fn jwt(c: &mut Criterion) {
     for (name, alg) in [("RS256", Algorithm::RS256), ("ES256", Algorithm::ES256), ("EdDSA", Algorithm::EdDSA)] {
         let (key, jwk) = keypair(alg);
         let build = |cache: usize| {
-            JwtVerifier::builder().public_key(jwk.to_string()).issuer("https://issuer.test").audience(AUD).cache_capacity(cache).build().unwrap()
+            JwtVerifier::builder()
+                .public_key(jwk.to_string())
+                .issuer("https://issuer.test")
+                .audience(AUD)
+                .cache_capacity(cache)
+                .build()
+                .unwrap()
         };
         let cold = build(0);
         let warm = build(10_000);
@@ -78,14 +90,17 @@ fn api_keys(c: &mut Criterion) {
     for i in 0..1000 {
         keys = keys.key(&format!("api-key-{i:04}-0123456789abcdef"), format!("bot{i}"), ScopeSet::parse("a b"), None);
     }
-    c.bench_function("api_keys/lookup (1000 keys)", |b| b.iter(|| rt.block_on(keys.verify(black_box("api-key-0500-0123456789abcdef"))).unwrap()));
+    c.bench_function("api_keys/lookup (1000 keys)", |b| {
+        b.iter(|| rt.block_on(keys.verify(black_box("api-key-0500-0123456789abcdef"))).unwrap())
+    });
 }
 
 fn scopes_and_challenges(c: &mut Criterion) {
     let granted = ScopeSet::parse("notes:read notes:write profile email");
     let needed = ScopeSet::parse("notes:write");
     c.bench_function("scope/contains_all", |b| b.iter(|| black_box(&granted).contains_all(black_box(&needed))));
-    let ch = Challenge::insufficient_scope(granted.union(&needed)).resource_metadata("https://notes.example.com/.well-known/oauth-protected-resource/mcp");
+    let ch = Challenge::insufficient_scope(granted.union(&needed))
+        .resource_metadata("https://notes.example.com/.well-known/oauth-protected-resource/mcp");
     c.bench_function("challenge/render insufficient_scope", |b| b.iter(|| black_box(&ch).to_string()));
 }
 

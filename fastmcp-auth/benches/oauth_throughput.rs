@@ -24,7 +24,10 @@ async fn call(app: &axum::Router, req: Request<Body>) -> (u16, String, Option<St
 
 fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
     let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-    Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
 }
 
 fn main() {
@@ -38,7 +41,10 @@ fn main() {
         s.auto_approve = true;
         s.users = vec![("alice".into(), "password123".into())];
         s.registration_rate_per_minute = 1_000_000;
-        let server = OAuthServer::builder(s).store(StoreLocation::Sqlite(dir.join("bench.db").display().to_string())).build().unwrap();
+        let server = OAuthServer::builder(s)
+            .store(StoreLocation::Sqlite(dir.join("bench.db").display().to_string()))
+            .build()
+            .unwrap();
         server.start().await.unwrap();
         let app = server.routes();
         let reg = Request::post("/register")
@@ -48,9 +54,16 @@ fn main() {
         let client: serde_json::Value = serde_json::from_str(&call(&app, reg).await.1).unwrap();
         let client = client["client_id"].as_str().unwrap().to_owned();
         let verifier = "bench-verifier-0123456789abcdefghijklmnopqrstuvwxyz";
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fastmcp_auth::sha256(verifier.as_bytes()));
+        let challenge =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fastmcp_auth::sha256(verifier.as_bytes()));
         let q = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("response_type", "code"), ("client_id", &client), ("redirect_uri", CALLBACK), ("code_challenge", &challenge), ("code_challenge_method", "S256")])
+            .extend_pairs([
+                ("response_type", "code"),
+                ("client_id", &client),
+                ("redirect_uri", CALLBACK),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ])
             .finish();
         let mut codes = Vec::with_capacity(n);
         for _ in 0..n {
@@ -92,16 +105,43 @@ fn main() {
         };
         let jobs = codes
             .iter()
-            .map(|c| form("/token", &[("grant_type", "authorization_code"), ("code", c), ("redirect_uri", CALLBACK), ("code_verifier", verifier), ("client_id", &client)]))
+            .map(|c| {
+                form(
+                    "/token",
+                    &[
+                        ("grant_type", "authorization_code"),
+                        ("code", c),
+                        ("redirect_uri", CALLBACK),
+                        ("code_verifier", verifier),
+                        ("client_id", &client),
+                    ],
+                )
+            })
             .collect();
         let (elapsed, results) = run(jobs).await;
         assert!(results.iter().all(|r| r.0 == 200), "an exchange failed: {:?}", results.iter().find(|r| r.0 != 200));
-        println!("oauth/code_exchange (SQLite, 16 concurrent): {:.0} exchanges/s ({n} in {:.2?})", n as f64 / elapsed.as_secs_f64(), elapsed);
-        let refresh: Vec<String> = results.iter().map(|r| serde_json::from_str::<serde_json::Value>(&r.1).unwrap()["refresh_token"].as_str().unwrap().to_owned()).collect();
-        let jobs = refresh.iter().map(|t| form("/token", &[("grant_type", "refresh_token"), ("refresh_token", t), ("client_id", &client)])).collect();
+        println!(
+            "oauth/code_exchange (SQLite, 16 concurrent): {:.0} exchanges/s ({n} in {:.2?})",
+            n as f64 / elapsed.as_secs_f64(),
+            elapsed
+        );
+        let refresh: Vec<String> = results
+            .iter()
+            .map(|r| {
+                serde_json::from_str::<serde_json::Value>(&r.1).unwrap()["refresh_token"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        let jobs = refresh
+            .iter()
+            .map(|t| form("/token", &[("grant_type", "refresh_token"), ("refresh_token", t), ("client_id", &client)]))
+            .collect();
         let (elapsed, results) = run(jobs).await;
         assert!(results.iter().all(|r| r.0 == 200));
-        println!("oauth/refresh_rotation (SQLite, 16 concurrent): {:.0} rotations/s ({n} in {:.2?})", n as f64 / elapsed.as_secs_f64(), elapsed);
+        println!(
+            "oauth/refresh_rotation (SQLite, 16 concurrent): {:.0} rotations/s ({n} in {:.2?})",
+            n as f64 / elapsed.as_secs_f64(),
+            elapsed
+        );
         let _ = std::fs::remove_dir_all(dir);
     });
 }

@@ -3,10 +3,10 @@
 use crate::digest::sha256;
 use crate::token::now_unix;
 use crate::{AccessToken, ScopeSet, TokenVerifier, Verified, VerifyError};
-use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 #[derive(Clone, Debug)]

@@ -134,7 +134,8 @@ impl BearerGuard {
         let Some(token) = token else {
             return Err(self.reject(
                 StatusCode::UNAUTHORIZED,
-                Challenge::invalid_token("expected `Authorization: Bearer <token>`").scope(self.inner.challenge_scopes.clone()),
+                Challenge::invalid_token("expected `Authorization: Bearer <token>`")
+                    .scope(self.inner.challenge_scopes.clone()),
                 "Unauthorized: expected `Authorization: Bearer <token>`",
             ));
         };

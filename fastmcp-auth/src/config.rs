@@ -209,13 +209,17 @@ impl Values {
         let mut map = HashMap::new();
         for (name, setting) in settings {
             let opt = spec.option(name).ok_or_else(|| {
-                let hint = did_you_mean(name, spec.options.iter().map(|o| o.name)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                let hint = did_you_mean(name, spec.options.iter().map(|o| o.name))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 ConfigError::new(format!("unknown option `{name}` for auth provider `{}`{hint}", spec.name))
             })?;
             let value = match setting {
                 Setting::Value(v) => (Raw::One(v.clone()), format!("option `{name}` of `{}`", spec.name)),
                 Setting::List(v) => (Raw::Many(v.clone()), format!("option `{name}` of `{}`", spec.name)),
-                Setting::Verifier(c) => (Raw::Verifier(AuthConfig::clone(c)), format!("option `{name}` of `{}`", spec.name)),
+                Setting::Verifier(c) => {
+                    (Raw::Verifier(AuthConfig::clone(c)), format!("option `{name}` of `{}`", spec.name))
+                }
                 Setting::Env(var) => {
                     let v = env(var).ok_or_else(|| {
                         ConfigError::new(format!("environment variable `{var}` is not set (it provides option `{name}` of auth provider `{}`)", spec.name))
@@ -226,14 +230,20 @@ impl Values {
             map.insert(opt.name, value);
         }
         for opt in spec.options {
-            let from_code_literal = settings.iter().any(|(n, s)| n == opt.name && matches!(s, Setting::Value(_) | Setting::List(_)));
+            let from_code_literal =
+                settings.iter().any(|(n, s)| n == opt.name && matches!(s, Setting::Value(_) | Setting::List(_)));
             if map.contains_key(opt.name) && !(env_first && from_code_literal && env(opt.env).is_some()) {
                 continue;
             }
             if opt.kind == Kind::Verifier {
                 // `remote` takes the JWT variables of Python FastMCP 2.x.
-                if env("FASTMCP_SERVER_AUTH_JWT_JWKS_URI").is_some() || env("FASTMCP_SERVER_AUTH_JWT_PUBLIC_KEY").is_some() {
-                    map.insert(opt.name, (Raw::Verifier(AuthConfig::provider("jwt")), "the FASTMCP_SERVER_AUTH_JWT_* variables".into()));
+                if env("FASTMCP_SERVER_AUTH_JWT_JWKS_URI").is_some()
+                    || env("FASTMCP_SERVER_AUTH_JWT_PUBLIC_KEY").is_some()
+                {
+                    map.insert(
+                        opt.name,
+                        (Raw::Verifier(AuthConfig::provider("jwt")), "the FASTMCP_SERVER_AUTH_JWT_* variables".into()),
+                    );
                 }
                 continue;
             }
@@ -359,7 +369,12 @@ fn jwt_verifier(v: &Values, default_audience: Option<&str>) -> Result<JwtVerifie
     b.build().map_err(|e| ConfigError::new(format!("auth provider `{}`: {e}", v.provider)))
 }
 
-fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Arc<dyn AuthProvider>, ConfigError> {
+fn build(
+    spec: &'static ProviderSpec,
+    v: &Values,
+    resource_url: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Arc<dyn AuthProvider>, ConfigError> {
     let required = v.scopes("required_scopes");
     let supported = v.scopes("scopes_supported");
     let with_metadata = |p: RemoteAuthProvider| -> Arc<dyn AuthProvider> {
@@ -380,7 +395,9 @@ fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn 
                 (None, Some(path)) => ApiKeys::from_file(std::path::Path::new(path)),
                 (None, None) => unreachable!("checked by `required`"),
             }
-            .map_err(|e| ConfigError::new(format!("{}: {e}", v.from(if v.one("keys").is_some() { "keys" } else { "keys_file" }))))?;
+            .map_err(|e| {
+                ConfigError::new(format!("{}: {e}", v.from(if v.one("keys").is_some() { "keys" } else { "keys_file" })))
+            })?;
             Arc::new(TokenVerifierProvider::new(keys).required_scopes(required))
         }
         "introspection" => {
@@ -393,7 +410,10 @@ fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn 
                 None | Some("client_secret_basic") | Some("basic") => i.client_auth(ClientAuth::Basic),
                 Some("client_secret_post") | Some("post") => i.client_auth(ClientAuth::Post),
                 Some(other) => {
-                    return Err(ConfigError::new(format!("{}: `{other}` is not client_secret_basic or client_secret_post", v.from("auth_method"))));
+                    return Err(ConfigError::new(format!(
+                        "{}: `{other}` is not client_secret_basic or client_secret_post",
+                        v.from("auth_method")
+                    )));
                 }
             };
             for a in v.list("audience").unwrap_or_default() {
@@ -416,7 +436,8 @@ fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn 
             let verifier = jwt_verifier(&jwt_values, Some(resource_url))?;
             let servers = v.list("authorization_servers").unwrap_or_default();
             let required = required.union(&jwt_values.scopes("required_scopes"));
-            let p = RemoteAuthProvider::new(verifier, servers).scopes_supported(supported.union(&jwt_values.scopes("scopes_supported")));
+            let p = RemoteAuthProvider::new(verifier, servers)
+                .scopes_supported(supported.union(&jwt_values.scopes("scopes_supported")));
             let mut p = p.required_scopes(required);
             if let Some(n) = v.one("resource_name") {
                 p = p.resource_name(n);
@@ -431,10 +452,15 @@ fn build(spec: &'static ProviderSpec, v: &Values, resource_url: &str, env: &dyn 
                 "authkit" => presets::authkit(v.one("domain").unwrap_or_default()),
                 "auth0" => presets::auth0(v.one("domain").unwrap_or_default()),
                 "keycloak" => presets::keycloak(v.one("realm_url").unwrap_or_default()),
-                "entra" => presets::entra(v.one("tenant_id").unwrap_or_default(), v.one("client_id").unwrap_or_default()),
+                "entra" => {
+                    presets::entra(v.one("tenant_id").unwrap_or_default(), v.one("client_id").unwrap_or_default())
+                }
                 "supabase" => presets::supabase(v.one("project_url").unwrap_or_default()),
                 "descope" => presets::descope(v.one("project_id").unwrap_or_default(), v.one("base_url")),
-                "scalekit" => presets::scalekit(v.one("environment_url").unwrap_or_default(), v.one("resource_id").unwrap_or_default()),
+                "scalekit" => presets::scalekit(
+                    v.one("environment_url").unwrap_or_default(),
+                    v.one("resource_id").unwrap_or_default(),
+                ),
                 "google" => presets::google(v.one("client_id").unwrap_or_default()),
                 other => return Err(ConfigError::new(format!("auth provider `{other}` cannot be built"))),
             };
@@ -451,7 +477,8 @@ fn oauth_server(v: &Values, resource_url: &str) -> Result<crate::oauth::OAuthSer
     s.scopes_supported = v.scopes("scopes_supported");
     s.required_scopes = v.scopes("required_scopes");
     let bool_of = |k: &str| v.one(k).map(|b| b.parse::<bool>().unwrap_or(false));
-    let duration = |k: &str| v.one(k).map(parse_duration).transpose().map_err(|e| ConfigError::new(format!("{}: {e}", v.from(k))));
+    let duration =
+        |k: &str| v.one(k).map(parse_duration).transpose().map_err(|e| ConfigError::new(format!("{}: {e}", v.from(k))));
     if let Some(d) = duration("access_token_ttl")? {
         s.access_token_ttl = d;
     }
@@ -464,11 +491,14 @@ fn oauth_server(v: &Values, resource_url: &str) -> Result<crate::oauth::OAuthSer
     s.resource_name = v.one("resource_name").map(str::to_owned);
     if let Some(users) = v.one("users") {
         for pair in users.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (u, p) = pair
-                .split_once(':')
-                .ok_or_else(|| ConfigError::new(format!("{}: expected `user:password[,user:password…]`", v.from("users"))))?;
+            let (u, p) = pair.split_once(':').ok_or_else(|| {
+                ConfigError::new(format!("{}: expected `user:password[,user:password…]`", v.from("users")))
+            })?;
             if p.len() < 8 {
-                return Err(ConfigError::new(format!("{}: the password of `{u}` is shorter than 8 characters", v.from("users"))));
+                return Err(ConfigError::new(format!(
+                    "{}: the password of `{u}` is shorter than 8 characters",
+                    v.from("users")
+                )));
             }
             s.users.push((u.to_owned(), p.to_owned()));
         }
@@ -476,11 +506,18 @@ fn oauth_server(v: &Values, resource_url: &str) -> Result<crate::oauth::OAuthSer
     s.registration = match (v.one("registration"), v.one("registration_token")) {
         (Some("closed"), _) => Registration::Closed,
         (Some("token"), Some(t)) | (None, Some(t)) => Registration::Token(t.to_owned()),
-        (Some("token"), None) => return Err(ConfigError::new("registration = token needs registration_token (FASTMCP_SERVER_AUTH_OAUTH_REGISTRATION_TOKEN)")),
+        (Some("token"), None) => {
+            return Err(ConfigError::new(
+                "registration = token needs registration_token (FASTMCP_SERVER_AUTH_OAUTH_REGISTRATION_TOKEN)",
+            ));
+        }
         (Some("open") | None, None) => Registration::Open,
-        (Some(other), _) => return Err(ConfigError::new(format!("{}: `{other}` is not open, closed or token", v.from("registration")))),
+        (Some(other), _) => {
+            return Err(ConfigError::new(format!("{}: `{other}` is not open, closed or token", v.from("registration"))));
+        }
     };
-    let location = StoreLocation::parse(v.one("store").unwrap_or("memory")).map_err(|e| ConfigError::new(format!("{}: {e}", v.from("store"))))?;
+    let location = StoreLocation::parse(v.one("store").unwrap_or("memory"))
+        .map_err(|e| ConfigError::new(format!("{}: {e}", v.from("store"))))?;
     let server = OAuthServer::builder(s).store(location).build()?;
     Ok(server)
 }

@@ -46,7 +46,11 @@ pub struct IntrospectionVerifier {
 
 impl IntrospectionVerifier {
     /// Introspects at `url` with these client credentials (use `client_secret_basic` by default).
-    pub fn new(url: impl Into<String>, client_id: impl Into<String>, client_secret: impl Into<String>) -> Result<Self, ConfigError> {
+    pub fn new(
+        url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Result<Self, ConfigError> {
         let url = url.into();
         crate::url::check_fetch_url(&url, "introspection_url")?;
         let limits = FetchLimits::default();
@@ -83,7 +87,9 @@ impl IntrospectionVerifier {
         let mut form = vec![("token", token), ("token_type_hint", "access_token")];
         let mut request = self.http.post(&self.url).header(reqwest::header::ACCEPT, "application/json");
         match self.auth {
-            ClientAuth::Basic => request = request.basic_auth(form_encode(&self.client_id), Some(form_encode(&self.client_secret))),
+            ClientAuth::Basic => {
+                request = request.basic_auth(form_encode(&self.client_id), Some(form_encode(&self.client_secret)))
+            }
             ClientAuth::Post => {
                 form.push(("client_id", &self.client_id));
                 form.push(("client_secret", &self.client_secret));
@@ -97,11 +103,14 @@ impl IntrospectionVerifier {
         if !response.status().is_success() {
             // 401/403 means our client credentials are wrong; 5xx means the server is down.
             // Either way we cannot decide about the token.
-            return Err(VerifyError::Unavailable(format!("introspection endpoint answered HTTP {}", response.status())));
+            return Err(VerifyError::Unavailable(format!(
+                "introspection endpoint answered HTTP {}",
+                response.status()
+            )));
         }
         let body = read_capped(response, self.limits.max_bytes).await.map_err(VerifyError::Unavailable)?;
-        let claims: Map<String, Value> =
-            serde_json::from_slice(&body).map_err(|e| VerifyError::Unavailable(format!("introspection response is not JSON: {e}")))?;
+        let claims: Map<String, Value> = serde_json::from_slice(&body)
+            .map_err(|e| VerifyError::Unavailable(format!("introspection response is not JSON: {e}")))?;
         if claims.get("active") != Some(&Value::Bool(true)) {
             return Err(VerifyError::Invalid("token is not active".into()));
         }
@@ -155,7 +164,9 @@ impl TokenVerifier for IntrospectionVerifier {
             {
                 let mut neg = self.negative.lock().unwrap_or_else(|p| p.into_inner());
                 match neg.get(&digest) {
-                    Some(until) if Instant::now() < *until => return Err(VerifyError::Invalid("token is not active".into())),
+                    Some(until) if Instant::now() < *until => {
+                        return Err(VerifyError::Invalid("token is not active".into()));
+                    }
                     Some(_) => {
                         neg.remove(&digest);
                     }

@@ -47,9 +47,12 @@ impl VerificationKey {
     /// algorithm family, and a pinned `alg` must be exactly it).
     pub fn accepts(&self, alg: Algorithm) -> bool {
         let family_ok = match alg {
-            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
-                self.kty == "RSA"
-            }
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512 => self.kty == "RSA",
             Algorithm::ES256 | Algorithm::ES384 => self.kty == "EC",
             Algorithm::EdDSA => self.kty == "OKP",
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => self.kty == "oct",
@@ -287,7 +290,9 @@ impl JwksCache {
                 Ok(())
             }
             Err(e) => {
-                s.retry_after = Some(Instant::now() + self.policy.cooldown.min(Duration::from_secs(5)).max(Duration::from_millis(500)));
+                s.retry_after = Some(
+                    Instant::now() + self.policy.cooldown.min(Duration::from_secs(5)).max(Duration::from_millis(500)),
+                );
                 Err(e)
             }
         }

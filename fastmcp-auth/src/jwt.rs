@@ -182,7 +182,9 @@ impl JwtVerifierBuilder {
             return Err(ConfigError::new("set either jwks_uri or public_key, not both"));
         }
         if self.audiences.is_empty() {
-            return Err(ConfigError::new("JWT verification needs an audience (the URL of this MCP server) so tokens for other services are rejected"));
+            return Err(ConfigError::new(
+                "JWT verification needs an audience (the URL of this MCP server) so tokens for other services are rejected",
+            ));
         }
         let algorithms = if self.algorithms.is_empty() {
             if self.secret.is_some() {
@@ -197,7 +199,9 @@ impl JwtVerifierBuilder {
             return Err(ConfigError::new("an HMAC secret accepts only HS256, HS384 or HS512"));
         }
         if self.secret.is_none() && hmac {
-            return Err(ConfigError::new("HS* algorithms need a shared secret and cannot be used with public keys or a JWKS"));
+            return Err(ConfigError::new(
+                "HS* algorithms need a shared secret and cannot be used with public keys or a JWKS",
+            ));
         }
         let keys = if let Some(p) = self.provider {
             Keys::Provided(p)
@@ -208,7 +212,12 @@ impl JwtVerifierBuilder {
             if secret.len() < 32 {
                 return Err(ConfigError::new("an HMAC secret must be at least 32 bytes"));
             }
-            Keys::Static(KeySet::new(vec![VerificationKey { kid: None, key: DecodingKey::from_secret(&secret), alg: None, kty: "oct" }]))
+            Keys::Static(KeySet::new(vec![VerificationKey {
+                kid: None,
+                key: DecodingKey::from_secret(&secret),
+                alg: None,
+                kty: "oct",
+            }]))
         } else {
             let mut keys = Vec::new();
             for k in &self.public_keys {
@@ -234,7 +243,8 @@ impl JwtVerifierBuilder {
 fn parse_public_key(text: &str) -> Result<Vec<VerificationKey>, ConfigError> {
     let trimmed = text.trim();
     if trimmed.starts_with('{') {
-        let value: Value = serde_json::from_str(trimmed).map_err(|e| ConfigError::new(format!("public_key is not valid JSON: {e}")))?;
+        let value: Value = serde_json::from_str(trimmed)
+            .map_err(|e| ConfigError::new(format!("public_key is not valid JSON: {e}")))?;
         let jwks = if value.get("keys").is_some() { value } else { serde_json::json!({ "keys": [value] }) };
         let set = KeySet::from_jwks_json(jwks.to_string().as_bytes()).map_err(ConfigError::new)?;
         if set.is_empty() {
@@ -258,7 +268,6 @@ fn set_keys(set: &KeySet) -> Vec<VerificationKey> {
     set.iter().map(|k| VerificationKey::clone(k)).collect()
 }
 
-
 impl JwtVerifier {
     /// Starts a builder.
     pub fn builder() -> JwtVerifierBuilder {
@@ -275,7 +284,8 @@ impl JwtVerifier {
 
     /// Full verification; returns the token and the id of the key that verified it.
     async fn verify_uncached(&self, token: &str) -> Result<(Arc<AccessToken>, Option<String>), VerifyError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|e| VerifyError::Invalid(format!("malformed token: {e}")))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| VerifyError::Invalid(format!("malformed token: {e}")))?;
         if header.crit.is_some() {
             return Err(VerifyError::Invalid("token has a `crit` header; no critical extensions are supported".into()));
         }
@@ -283,7 +293,10 @@ impl JwtVerifier {
             return Err(VerifyError::Invalid(format!("algorithm {:?} is not accepted", header.alg)));
         }
         if self.require_at_jwt {
-            let ok = header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt"));
+            let ok = header
+                .typ
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt"));
             if !ok {
                 return Err(VerifyError::Invalid("token `typ` is not `at+jwt` (RFC 9068)".into()));
             }
@@ -307,7 +320,11 @@ impl JwtVerifier {
             },
         };
         if !key.accepts(header.alg) {
-            return Err(VerifyError::Invalid(format!("key `{}` cannot verify {:?} tokens", key.kid.as_deref().unwrap_or("-"), header.alg)));
+            return Err(VerifyError::Invalid(format!(
+                "key `{}` cannot verify {:?} tokens",
+                key.kid.as_deref().unwrap_or("-"),
+                header.alg
+            )));
         }
         let mut validation = Validation::new(header.alg);
         validation.leeway = self.leeway;

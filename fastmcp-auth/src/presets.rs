@@ -51,7 +51,12 @@ pub fn auth0(domain: &str) -> PresetUrls {
 /// Keycloak: the realm URL, e.g. `https://kc.example.com/realms/acme`.
 pub fn keycloak(realm_url: &str) -> PresetUrls {
     let r = realm_url.trim_end_matches('/').to_owned();
-    PresetUrls { jwks_uri: format!("{r}/protocol/openid-connect/certs"), authorization_server: r.clone(), issuer: r, audience: None }
+    PresetUrls {
+        jwks_uri: format!("{r}/protocol/openid-connect/certs"),
+        authorization_server: r.clone(),
+        issuer: r,
+        audience: None,
+    }
 }
 
 /// Microsoft Entra ID (v2.0 tokens): tenant id and the API's application (client) id, which
@@ -112,8 +117,14 @@ pub fn google(client_id: &str) -> PresetUrls {
 
 impl PresetUrls {
     /// The provider for the MCP endpoint at `resource_url`.
-    pub fn provider(&self, resource_url: &str, audience: Option<Vec<String>>, scopes_supported: ScopeSet) -> Result<RemoteAuthProvider, ConfigError> {
-        let audiences = audience.unwrap_or_else(|| vec![self.audience.clone().unwrap_or_else(|| resource_url.to_owned())]);
+    pub fn provider(
+        &self,
+        resource_url: &str,
+        audience: Option<Vec<String>>,
+        scopes_supported: ScopeSet,
+    ) -> Result<RemoteAuthProvider, ConfigError> {
+        let audiences =
+            audience.unwrap_or_else(|| vec![self.audience.clone().unwrap_or_else(|| resource_url.to_owned())]);
         let mut b = JwtVerifier::builder().jwks_uri(&self.jwks_uri).issuer(&self.issuer);
         if self.issuer == "https://accounts.google.com" {
             b = b.issuer("accounts.google.com");
@@ -121,7 +132,8 @@ impl PresetUrls {
         for a in audiences {
             b = b.audience(a);
         }
-        Ok(RemoteAuthProvider::new(b.build()?, vec![self.authorization_server.clone()]).scopes_supported(scopes_supported))
+        Ok(RemoteAuthProvider::new(b.build()?, vec![self.authorization_server.clone()])
+            .scopes_supported(scopes_supported))
     }
 }
 
@@ -141,7 +153,10 @@ mod tests {
         assert_eq!(k.jwks_uri, "https://kc.example.com/realms/acme/protocol/openid-connect/certs");
         let e = entra("72f988bf-86f1-41af-91ab-2d7cd011db47", "api-client");
         assert_eq!(e.issuer, "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0");
-        assert_eq!(e.jwks_uri, "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/discovery/v2.0/keys");
+        assert_eq!(
+            e.jwks_uri,
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/discovery/v2.0/keys"
+        );
         assert_eq!(e.audience.as_deref(), Some("api-client"));
         let s = supabase("https://abc123.supabase.co");
         assert_eq!(s.issuer, "https://abc123.supabase.co/auth/v1");

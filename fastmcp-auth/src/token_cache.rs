@@ -101,8 +101,10 @@ mod tests {
     #[test]
     fn bounded_and_expiring() {
         let cache = TokenCache::new(32, 3600);
-        let live = Arc::new(AccessToken { subject: "a".into(), expires_at: Some(now_unix() + 60), ..Default::default() });
-        let dead = Arc::new(AccessToken { subject: "b".into(), expires_at: Some(now_unix() - 1), ..Default::default() });
+        let live =
+            Arc::new(AccessToken { subject: "a".into(), expires_at: Some(now_unix() + 60), ..Default::default() });
+        let dead =
+            Arc::new(AccessToken { subject: "b".into(), expires_at: Some(now_unix() - 1), ..Default::default() });
         cache.insert([1; 32], live, None);
         cache.insert([2; 32], dead, None);
         assert_eq!(cache.get(&[1; 32]).unwrap().token.subject, "a");

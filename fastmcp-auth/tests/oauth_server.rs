@@ -40,8 +40,13 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     fn location(&self) -> url::Url {
-        let l = self.headers.get(header::LOCATION).unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.body));
-        url::Url::parse(l.to_str().unwrap()).or_else(|_| url::Url::parse(ISSUER).unwrap().join(l.to_str().unwrap())).unwrap()
+        let l = self
+            .headers
+            .get(header::LOCATION)
+            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.body));
+        url::Url::parse(l.to_str().unwrap())
+            .or_else(|_| url::Url::parse(ISSUER).unwrap().join(l.to_str().unwrap()))
+            .unwrap()
     }
     fn query(&self) -> HashMap<String, String> {
         self.location().query_pairs().into_owned().collect()
@@ -58,7 +63,8 @@ impl As {
     async fn send(&self, req: Request<Body>) -> Reply {
         let resp = self.app.clone().oneshot(req).await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
-        let body = String::from_utf8_lossy(&axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap()).into_owned();
+        let body =
+            String::from_utf8_lossy(&axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap()).into_owned();
         Reply { status, headers, body }
     }
 
@@ -76,7 +82,13 @@ impl As {
     }
 
     async fn register(&self, meta: Value) -> Reply {
-        self.send(Request::post("/register").header(header::CONTENT_TYPE, "application/json").body(Body::from(meta.to_string())).unwrap()).await
+        self.send(
+            Request::post("/register")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(meta.to_string()))
+                .unwrap(),
+        )
+        .await
     }
 
     async fn public_client(&self) -> String {
@@ -102,11 +114,24 @@ impl As {
     }
 
     async fn exchange(&self, client: &str, code: &str, verifier: &str) -> Reply {
-        self.form("/token", &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CALLBACK), ("code_verifier", verifier), ("client_id", client), ("resource", RESOURCE)], &[]).await
+        self.form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", verifier),
+                ("client_id", client),
+                ("resource", RESOURCE),
+            ],
+            &[],
+        )
+        .await
     }
 
     async fn refresh(&self, client: &str, token: &str) -> Reply {
-        self.form("/token", &[("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", client)], &[]).await
+        self.form("/token", &[("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", client)], &[])
+            .await
     }
 }
 
@@ -167,10 +192,32 @@ async fn full_code_flow_issues_a_locally_verifiable_at_jwt_and_rotating_refresh_
     let refresh2 = r.json()["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(refresh1, refresh2, "rotation on every use");
     // Narrowing on refresh is allowed, widening is not.
-    let r = a.form("/token", &[("grant_type", "refresh_token"), ("refresh_token", &refresh2), ("client_id", &client), ("scope", "notes:read")], &[]).await;
+    let r = a
+        .form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh2),
+                ("client_id", &client),
+                ("scope", "notes:read"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.json()["scope"], "notes:read");
     let refresh3 = r.json()["refresh_token"].as_str().unwrap().to_owned();
-    let r = a.form("/token", &[("grant_type", "refresh_token"), ("refresh_token", &refresh3), ("client_id", &client), ("scope", "notes:read notes:admin")], &[]).await;
+    let r = a
+        .form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh3),
+                ("client_id", &client),
+                ("scope", "notes:read notes:admin"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.json()["error"], "invalid_scope");
 }
 
@@ -204,7 +251,11 @@ async fn replayed_codes_revoke_every_token_issued_from_them() {
     let replay = a.exchange(&client, &code, &verifier).await;
     assert_eq!(replay.json()["error"], "invalid_grant");
     assert!(replay.json()["error_description"].as_str().unwrap().contains("revoked"));
-    assert_eq!(a.refresh(&client, refresh).await.json()["error"], "invalid_grant", "the first exchange's refresh token died too");
+    assert_eq!(
+        a.refresh(&client, refresh).await.json()["error"],
+        "invalid_grant",
+        "the first exchange's refresh token died too"
+    );
 }
 
 #[tokio::test]
@@ -216,7 +267,11 @@ async fn reusing_a_rotated_refresh_token_revokes_the_family() {
     let new = a.refresh(&client, &old).await.json()["refresh_token"].as_str().unwrap().to_owned();
     let stolen = a.refresh(&client, &old).await;
     assert_eq!(stolen.json()["error"], "invalid_grant");
-    assert_eq!(a.refresh(&client, &new).await.json()["error"], "invalid_grant", "the legitimate holder's token is revoked too");
+    assert_eq!(
+        a.refresh(&client, &new).await.json()["error"],
+        "invalid_grant",
+        "the legitimate holder's token is revoked too"
+    );
 }
 
 #[tokio::test]
@@ -224,7 +279,12 @@ async fn redirect_uris_are_matched_and_bad_ones_never_redirected() {
     let a = As::new(settings(true)).await;
     let client = a.public_client().await;
     let (_, challenge) = pkce();
-    for evil in ["https://evil.example/callback", "http://127.0.0.1:7777/callback/../../evil", "http://127.0.0.1:7777/callbackx", "http://localhost:7777/callback"] {
+    for evil in [
+        "https://evil.example/callback",
+        "http://127.0.0.1:7777/callback/../../evil",
+        "http://127.0.0.1:7777/callbackx",
+        "http://localhost:7777/callback",
+    ] {
         let mut p = auth_params(&client, &challenge);
         p.retain(|(k, _)| *k != "redirect_uri");
         p.push(("redirect_uri", evil));
@@ -246,7 +306,19 @@ async fn redirect_uris_are_matched_and_bad_ones_never_redirected() {
     assert!(r.headers.get(header::LOCATION).is_none());
     // The code is bound to the redirect URI used.
     let (code, verifier) = a.code(&client).await;
-    let r = a.form("/token", &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", "http://127.0.0.1:7777/other"), ("code_verifier", &verifier), ("client_id", &client)], &[]).await;
+    let r = a
+        .form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", "http://127.0.0.1:7777/other"),
+                ("code_verifier", &verifier),
+                ("client_id", &client),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.json()["error"], "invalid_grant");
 }
 
@@ -264,7 +336,20 @@ async fn resources_and_scopes_are_validated() {
     p.push(("scope", "notes:read admin:all"));
     assert_eq!(a.authorize(&p).await.query()["error"], "invalid_scope");
     let (code, verifier) = a.code(&client).await;
-    let r = a.form("/token", &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK), ("code_verifier", &verifier), ("client_id", &client), ("resource", "http://127.0.0.1:1/mcp")], &[]).await;
+    let r = a
+        .form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", &verifier),
+                ("client_id", &client),
+                ("resource", "http://127.0.0.1:1/mcp"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.json()["error"], "invalid_target");
 }
 
@@ -284,7 +369,8 @@ async fn confidential_clients_must_authenticate() {
     let a = As::new(settings(true)).await;
     let r = a.register(json!({"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "client_secret_basic", "grant_types": ["authorization_code", "refresh_token", "client_credentials"]})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let (id, secret) = (r.json()["client_id"].as_str().unwrap().to_owned(), r.json()["client_secret"].as_str().unwrap().to_owned());
+    let (id, secret) =
+        (r.json()["client_id"].as_str().unwrap().to_owned(), r.json()["client_secret"].as_str().unwrap().to_owned());
     let basic = |s: &str| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{s}")));
     let cc = [("grant_type", "client_credentials"), ("scope", "notes:read")];
     let ok = a.form("/token", &cc, &[("authorization", &basic(&secret))]).await;
@@ -295,14 +381,27 @@ async fn confidential_clients_must_authenticate() {
     assert_eq!((wrong.status, wrong.json()["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
     let none = a.form("/token", &[("grant_type", "client_credentials"), ("client_id", &id)], &[]).await;
     assert_eq!(none.json()["error"], "invalid_client", "a confidential client cannot act as public");
-    let post = a.form("/token", &[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret)], &[]).await;
+    let post = a
+        .form("/token", &[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret)], &[])
+        .await;
     assert_eq!(post.json()["error"], "invalid_client", "registered for basic, not post");
     // Public clients cannot use client credentials, and codes are bound to their client.
     let public = a.public_client().await;
     let r = a.form("/token", &[("grant_type", "client_credentials"), ("client_id", &public)], &[]).await;
     assert_eq!(r.json()["error"], "unauthorized_client");
     let (code, verifier) = a.code(&public).await;
-    let stolen = a.form("/token", &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK), ("code_verifier", &verifier)], &[("authorization", &basic(&secret))]).await;
+    let stolen = a
+        .form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", &verifier),
+            ],
+            &[("authorization", &basic(&secret))],
+        )
+        .await;
     assert_eq!(stolen.json()["error"], "invalid_grant");
     let r = a.form("/token", &[("grant_type", "password"), ("client_id", &public)], &[]).await;
     assert_eq!(r.json()["error"], "unsupported_grant_type");
@@ -311,7 +410,14 @@ async fn confidential_clients_must_authenticate() {
 #[tokio::test]
 async fn registration_validates_redirect_uris_and_is_rate_limited() {
     let a = As::new(settings(false)).await;
-    for bad in [json!(["javascript:alert(1)"]), json!(["http://evil.example/cb"]), json!(["https://app.example/cb#x"]), json!(["https://user@app.example/cb"]), json!(["data:text/html,x"]), json!([])] {
+    for bad in [
+        json!(["javascript:alert(1)"]),
+        json!(["http://evil.example/cb"]),
+        json!(["https://app.example/cb#x"]),
+        json!(["https://user@app.example/cb"]),
+        json!(["data:text/html,x"]),
+        json!([]),
+    ] {
         let r = a.register(json!({ "redirect_uris": bad })).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
     }
@@ -336,7 +442,13 @@ async fn registration_validates_redirect_uris_and_is_rate_limited() {
     let t = As::new(token).await;
     assert_eq!(t.register(json!({"redirect_uris": [CALLBACK]})).await.status, StatusCode::UNAUTHORIZED);
     let ok = t
-        .send(Request::post("/register").header(header::CONTENT_TYPE, "application/json").header(header::AUTHORIZATION, "Bearer initial-access-token-0123456789").body(Body::from(json!({"redirect_uris": [CALLBACK]}).to_string())).unwrap())
+        .send(
+            Request::post("/register")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, "Bearer initial-access-token-0123456789")
+                .body(Body::from(json!({"redirect_uris": [CALLBACK]}).to_string()))
+                .unwrap(),
+        )
         .await;
     assert_eq!(ok.status, StatusCode::CREATED);
 }
@@ -361,40 +473,100 @@ async fn login_and_consent_resist_csrf_framing_and_bad_passwords() {
     let a = As::new(settings(false)).await;
     let client = a.public_client().await;
     let (cookie, request) = start_interactive(&a, &client).await;
-    let page = a.send(Request::get(format!("/login?request={request}")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    let page = a
+        .send(
+            Request::get(format!("/login?request={request}"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY");
     assert!(page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
     let csrf = csrf_of(&page.body);
     // Wrong password: the page says so and nothing is issued.
-    let bad = a.form("/login", &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "nope")], &[("cookie", &cookie)]).await;
+    let bad = a
+        .form(
+            "/login",
+            &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "nope")],
+            &[("cookie", &cookie)],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert!(bad.body.contains("role=\"alert\"") && bad.body.contains("Invalid username or password"));
     assert!(bad.headers.get(header::LOCATION).is_none());
     // A forged login without the CSRF cookie is refused.
-    let forged = a.form("/login", &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "password123")], &[]).await;
+    let forged = a
+        .form(
+            "/login",
+            &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "password123")],
+            &[],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let good = a.form("/login", &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "password123")], &[("cookie", &cookie)]).await;
+    let good = a
+        .form(
+            "/login",
+            &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "password123")],
+            &[("cookie", &cookie)],
+        )
+        .await;
     assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
-    let consent = a.send(Request::get(format!("/consent?request={request}")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
-    assert!(consent.body.contains("Test App") && consent.body.contains("127.0.0.1:7777"), "client name and redirect host shown");
+    let consent = a
+        .send(
+            Request::get(format!("/consent?request={request}"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        consent.body.contains("Test App") && consent.body.contains("127.0.0.1:7777"),
+        "client name and redirect host shown"
+    );
     assert!(consent.body.contains("value=\"notes:read\"") && consent.body.contains("value=\"notes:write\""));
     // Cross-site consent forgery: right form, no cookie.
-    let forged = a.form("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "approve"), ("scope", "notes:read")], &[]).await;
+    let forged = a
+        .form(
+            "/consent",
+            &[("request", &request), ("csrf", &csrf), ("decision", "approve"), ("scope", "notes:read")],
+            &[],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let wrong_token = a.form("/consent", &[("request", &request), ("csrf", "guess"), ("decision", "approve")], &[("cookie", &cookie)]).await;
+    let wrong_token = a
+        .form("/consent", &[("request", &request), ("csrf", "guess"), ("decision", "approve")], &[("cookie", &cookie)])
+        .await;
     assert_eq!(wrong_token.status, StatusCode::FORBIDDEN);
     // Approving a subset of scopes.
-    let ok = a.form("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "approve"), ("scope", "notes:read")], &[("cookie", &cookie)]).await;
+    let ok = a
+        .form(
+            "/consent",
+            &[("request", &request), ("csrf", &csrf), ("decision", "approve"), ("scope", "notes:read")],
+            &[("cookie", &cookie)],
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::FOUND);
     assert!(ok.query().contains_key("code"));
     // Remembered consent: next time, login goes straight back to the client.
     let (cookie, request) = start_interactive(&a, &client).await;
-    let page = a.send(Request::get(format!("/login?request={request}")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    let page = a
+        .send(
+            Request::get(format!("/login?request={request}"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     let csrf = csrf_of(&page.body);
-    let p = [("request", request.as_str()), ("csrf", csrf.as_str()), ("username", "alice"), ("password", "password123")];
+    let p =
+        [("request", request.as_str()), ("csrf", csrf.as_str()), ("username", "alice"), ("password", "password123")];
     let r = a.form("/login", &p, &[("cookie", &cookie)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(r.headers[header::LOCATION].to_str().unwrap().starts_with("consent?"), "notes:write was not approved before, so consent is asked again");
+    assert!(
+        r.headers[header::LOCATION].to_str().unwrap().starts_with("consent?"),
+        "notes:write was not approved before, so consent is asked again"
+    );
 }
 
 #[tokio::test]
@@ -402,14 +574,32 @@ async fn denying_consent_redirects_access_denied() {
     let a = As::new(settings(false)).await;
     let client = a.public_client().await;
     let (cookie, request) = start_interactive(&a, &client).await;
-    let csrf = csrf_of(&a.send(Request::get(format!("/login?request={request}")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await.body);
-    a.form("/login", &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "password123")], &[("cookie", &cookie)]).await;
-    let r = a.form("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "deny")], &[("cookie", &cookie)]).await;
+    let csrf = csrf_of(
+        &a.send(
+            Request::get(format!("/login?request={request}"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .body,
+    );
+    a.form(
+        "/login",
+        &[("request", &request), ("csrf", &csrf), ("username", "alice"), ("password", "password123")],
+        &[("cookie", &cookie)],
+    )
+    .await;
+    let r = a
+        .form("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "deny")], &[("cookie", &cookie)])
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     let q = r.query();
     assert_eq!((q["error"].as_str(), q["state"].as_str(), q["iss"].as_str()), ("access_denied", "xyz", ISSUER));
     // The request is finished: it cannot be approved afterwards.
-    let again = a.form("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "approve")], &[("cookie", &cookie)]).await;
+    let again = a
+        .form("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "approve")], &[("cookie", &cookie)])
+        .await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
 }
 
@@ -417,9 +607,24 @@ async fn denying_consent_redirects_access_denied() {
 async fn revocation_and_introspection() {
     let a = As::new(settings(true)).await;
     let r = a.register(json!({"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "client_secret_post"})).await;
-    let (id, secret) = (r.json()["client_id"].as_str().unwrap().to_owned(), r.json()["client_secret"].as_str().unwrap().to_owned());
+    let (id, secret) =
+        (r.json()["client_id"].as_str().unwrap().to_owned(), r.json()["client_secret"].as_str().unwrap().to_owned());
     let (code, verifier) = a.code(&id).await;
-    let t = a.form("/token", &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK), ("code_verifier", &verifier), ("client_id", &id), ("client_secret", &secret)], &[]).await.json();
+    let t = a
+        .form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", &verifier),
+                ("client_id", &id),
+                ("client_secret", &secret),
+            ],
+            &[],
+        )
+        .await
+        .json();
     let (access, refresh) = (t["access_token"].as_str().unwrap(), t["refresh_token"].as_str().unwrap());
     let auth = [("client_id", id.as_str()), ("client_secret", secret.as_str())];
     let intro = |tok: &str| {
@@ -428,7 +633,10 @@ async fn revocation_and_introspection() {
         f.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect::<Vec<_>>()
     };
     let i = a.form("/introspect", &refs(&intro(access)), &[]).await.json();
-    assert_eq!((i["active"].as_bool(), i["sub"].as_str(), i["token_type"].as_str()), (Some(true), Some("alice"), Some("access_token")));
+    assert_eq!(
+        (i["active"].as_bool(), i["sub"].as_str(), i["token_type"].as_str()),
+        (Some(true), Some("alice"), Some("access_token"))
+    );
     assert_eq!(a.form("/introspect", &refs(&intro(refresh)), &[]).await.json()["active"], true);
     assert_eq!(a.form("/introspect", &refs(&intro("garbage")), &[]).await.json()["active"], false);
     // Unauthenticated callers may not introspect.
@@ -441,7 +649,21 @@ async fn revocation_and_introspection() {
     f.push(("token_type_hint", "refresh_token"));
     assert_eq!(a.form("/revoke", &f, &[]).await.status, StatusCode::OK);
     assert_eq!(a.form("/introspect", &refs(&intro(refresh)), &[]).await.json()["active"], false);
-    assert_eq!(a.form("/token", &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", &id), ("client_secret", &secret)], &[]).await.json()["error"], "invalid_grant");
+    assert_eq!(
+        a.form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh),
+                ("client_id", &id),
+                ("client_secret", &secret)
+            ],
+            &[]
+        )
+        .await
+        .json()["error"],
+        "invalid_grant"
+    );
     assert_eq!(a.form("/revoke", &refs(&intro("unknown")), &[]).await.status, StatusCode::OK);
 }
 

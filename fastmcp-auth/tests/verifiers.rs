@@ -16,7 +16,13 @@ const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-test-only";
 const AUD: &str = "http://127.0.0.1:8000/mcp";
 
 fn hmac_verifier() -> JwtVerifier {
-    JwtVerifier::builder().secret(SECRET).algorithm(Algorithm::HS256).issuer("https://issuer.test").audience(AUD).build().unwrap()
+    JwtVerifier::builder()
+        .secret(SECRET)
+        .algorithm(Algorithm::HS256)
+        .issuer("https://issuer.test")
+        .audience(AUD)
+        .build()
+        .unwrap()
 }
 
 fn sign(claims: Value) -> String {
@@ -54,11 +60,21 @@ async fn api_keys_verify_expire_and_reject() {
 fn jwt_builder_refuses_unsafe_configurations() {
     let err = |b: fastmcp_auth::JwtVerifierBuilder| b.build().err().expect("should fail").to_string();
     assert!(err(JwtVerifier::builder().jwks_uri("https://a.test/jwks")).contains("audience"));
-    assert!(err(JwtVerifier::builder().jwks_uri("https://a.test/jwks").secret(SECRET).audience(AUD)).contains("algorithm confusion"));
+    assert!(
+        err(JwtVerifier::builder().jwks_uri("https://a.test/jwks").secret(SECRET).audience(AUD))
+            .contains("algorithm confusion")
+    );
     assert!(err(JwtVerifier::builder().secret(SECRET).audience(AUD)).contains("explicit algorithm"));
-    assert!(err(JwtVerifier::builder().secret(SECRET).algorithm(Algorithm::RS256).audience(AUD)).contains("only HS256"));
-    assert!(err(JwtVerifier::builder().jwks_uri("https://a.test/jwks").algorithm(Algorithm::HS256).audience(AUD)).contains("shared secret"));
-    assert!(err(JwtVerifier::builder().secret(b"short").algorithm(Algorithm::HS256).audience(AUD)).contains("32 bytes"));
+    assert!(
+        err(JwtVerifier::builder().secret(SECRET).algorithm(Algorithm::RS256).audience(AUD)).contains("only HS256")
+    );
+    assert!(
+        err(JwtVerifier::builder().jwks_uri("https://a.test/jwks").algorithm(Algorithm::HS256).audience(AUD))
+            .contains("shared secret")
+    );
+    assert!(
+        err(JwtVerifier::builder().secret(b"short").algorithm(Algorithm::HS256).audience(AUD)).contains("32 bytes")
+    );
     assert!(err(JwtVerifier::builder().jwks_uri("http://a.test/jwks").audience(AUD)).contains("https"));
     assert!(fastmcp_auth::parse_algorithm("none").is_err());
 }
@@ -67,7 +83,10 @@ fn jwt_builder_refuses_unsafe_configurations() {
 async fn jwt_claims_are_checked() {
     let v = hmac_verifier();
     let t = v.verify(&sign(claims())).await.unwrap();
-    assert_eq!((t.subject.as_str(), t.client_id.as_deref(), t.scopes.to_string().as_str()), ("alice", Some("c1"), "a b"));
+    assert_eq!(
+        (t.subject.as_str(), t.client_id.as_deref(), t.scopes.to_string().as_str()),
+        ("alice", Some("c1"), "a b")
+    );
     let with = |k: &str, val: Value| {
         let mut c = claims();
         c[k] = val;
@@ -84,7 +103,12 @@ async fn jwt_claims_are_checked() {
     // Within leeway is fine.
     assert!(v.verify(&with("exp", json!(now_unix() - 5))).await.is_ok());
     // A token signed with another secret.
-    let forged = encode(&Header::new(Algorithm::HS256), &claims(), &EncodingKey::from_secret(b"another-secret-another-secret-xx")).unwrap();
+    let forged = encode(
+        &Header::new(Algorithm::HS256),
+        &claims(),
+        &EncodingKey::from_secret(b"another-secret-another-secret-xx"),
+    )
+    .unwrap();
     assert!(invalid(v.verify(&forged).await).contains("signature"));
     // An algorithm outside the allow-list.
     let hs512 = encode(&Header::new(Algorithm::HS512), &claims(), &EncodingKey::from_secret(SECRET)).unwrap();
@@ -101,11 +125,23 @@ async fn jwt_scopes_from_scp_and_custom_claims_and_typ() {
     c.as_object_mut().unwrap().remove("scope");
     c["scp"] = json!(["x", "y"]);
     assert_eq!(v.verify(&sign(c)).await.unwrap().scopes, ScopeSet::parse("x y"));
-    let custom = JwtVerifier::builder().secret(SECRET).algorithm(Algorithm::HS256).audience(AUD).scope_claim("perms").build().unwrap();
+    let custom = JwtVerifier::builder()
+        .secret(SECRET)
+        .algorithm(Algorithm::HS256)
+        .audience(AUD)
+        .scope_claim("perms")
+        .build()
+        .unwrap();
     let mut c = claims();
     c["perms"] = json!("p q");
     assert_eq!(custom.verify(&sign(c)).await.unwrap().scopes, ScopeSet::parse("p q"));
-    let strict = JwtVerifier::builder().secret(SECRET).algorithm(Algorithm::HS256).audience(AUD).require_at_jwt(true).build().unwrap();
+    let strict = JwtVerifier::builder()
+        .secret(SECRET)
+        .algorithm(Algorithm::HS256)
+        .audience(AUD)
+        .require_at_jwt(true)
+        .build()
+        .unwrap();
     assert!(invalid(strict.verify(&sign(claims())).await).contains("at+jwt"));
     let mut h = Header::new(Algorithm::HS256);
     h.typ = Some("at+jwt".into());
@@ -122,7 +158,9 @@ async fn verified_tokens_are_cached() {
 }
 
 /// A loopback RFC 7662 endpoint answering from a table; counts calls and records auth.
-async fn introspection_server(answers: HashMap<&'static str, Value>) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
+async fn introspection_server(
+    answers: HashMap<&'static str, Value>,
+) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
     use axum::extract::Form;
     use axum::http::HeaderMap;
     let calls = Arc::new(AtomicUsize::new(0));
@@ -138,7 +176,9 @@ async fn introspection_server(answers: HashMap<&'static str, Value>) -> (String,
                 s.lock().unwrap().push(format!("{auth}|{}", form.get("client_id").cloned().unwrap_or_default()));
                 let token = form.get("token").cloned().unwrap_or_default();
                 match answers.get(token.as_str()) {
-                    Some(Value::String(s)) if s == "500" => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "{}".to_owned()),
+                    Some(Value::String(s)) if s == "500" => {
+                        (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "{}".to_owned())
+                    }
                     Some(v) => (axum::http::StatusCode::OK, v.to_string()),
                     None => (axum::http::StatusCode::OK, r#"{"active":false}"#.to_owned()),
                 }
@@ -213,13 +253,26 @@ fn env_configuration_names_the_variable_at_fault() {
     let err = |pairs: &[(&str, &str)]| cfg.resolve_with(AUD, &env_of(pairs)).err().expect("should fail").to_string();
     let e = err(&[("FASTMCP_SERVER_AUTH", "jwt"), ("FASTMCP_SERVER_AUTH_JWT_JWKS_URI", "https://a.test/jwks")]);
     assert!(e.contains("FASTMCP_SERVER_AUTH_JWT_AUDIENCE"), "{e}");
-    let e = err(&[("FASTMCP_SERVER_AUTH", "jwt"), ("FASTMCP_SERVER_AUTH_JWT_JWKS_URI", "http://a.test/jwks"), ("FASTMCP_SERVER_AUTH_JWT_AUDIENCE", AUD)]);
+    let e = err(&[
+        ("FASTMCP_SERVER_AUTH", "jwt"),
+        ("FASTMCP_SERVER_AUTH_JWT_JWKS_URI", "http://a.test/jwks"),
+        ("FASTMCP_SERVER_AUTH_JWT_AUDIENCE", AUD),
+    ]);
     assert!(e.starts_with("`FASTMCP_SERVER_AUTH_JWT_JWKS_URI`"), "{e}");
     let e = err(&[("FASTMCP_SERVER_AUTH", "jtw")]);
     assert!(e.contains("did you mean `jwt`"), "{e}");
-    let e = err(&[("FASTMCP_SERVER_AUTH", "jwt"), ("FASTMCP_SERVER_AUTH_JWT_JWKS_URI", "https://a.test/jwks"), ("FASTMCP_SERVER_AUTH_JWT_PUBLIC_KEY", "x"), ("FASTMCP_SERVER_AUTH_JWT_AUDIENCE", AUD)]);
+    let e = err(&[
+        ("FASTMCP_SERVER_AUTH", "jwt"),
+        ("FASTMCP_SERVER_AUTH_JWT_JWKS_URI", "https://a.test/jwks"),
+        ("FASTMCP_SERVER_AUTH_JWT_PUBLIC_KEY", "x"),
+        ("FASTMCP_SERVER_AUTH_JWT_AUDIENCE", AUD),
+    ]);
     assert!(e.contains("cannot be used together"), "{e}");
-    let e = err(&[("FASTMCP_SERVER_AUTH", "jwt"), ("FASTMCP_SERVER_AUTH_JWT_SECRET", "0123456789abcdef0123456789abcdef"), ("FASTMCP_SERVER_AUTH_JWT_AUDIENCE", AUD)]);
+    let e = err(&[
+        ("FASTMCP_SERVER_AUTH", "jwt"),
+        ("FASTMCP_SERVER_AUTH_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("FASTMCP_SERVER_AUTH_JWT_AUDIENCE", AUD),
+    ]);
     assert!(e.contains("explicit algorithm"), "{e}");
 }
 
@@ -247,12 +300,17 @@ fn declared_defaults_env_overrides_and_presets() {
     assert!(declared.resolve_with(AUD, &env_of(&[("MY_KEYS", keys)])).unwrap().is_some());
     let e = declared.resolve_with(AUD, &env_of(&[])).err().unwrap().to_string();
     assert!(e.contains("`MY_KEYS` is not set"), "{e}");
-    let authkit = env_of(&[("FASTMCP_SERVER_AUTH", "authkit"), ("FASTMCP_SERVER_AUTH_AUTHKIT_DOMAIN", "acme.authkit.app")]);
+    let authkit =
+        env_of(&[("FASTMCP_SERVER_AUTH", "authkit"), ("FASTMCP_SERVER_AUTH_AUTHKIT_DOMAIN", "acme.authkit.app")]);
     let p = declared.resolve_with("https://notes.example.com/mcp", &authkit).unwrap().unwrap();
-    assert_eq!(p.resource_metadata("https://notes.example.com/mcp").unwrap().authorization_servers, ["https://acme.authkit.app"]);
+    assert_eq!(
+        p.resource_metadata("https://notes.example.com/mcp").unwrap().authorization_servers,
+        ["https://acme.authkit.app"]
+    );
     assert!(declared.resolve_with(AUD, &env_of(&[("FASTMCP_SERVER_AUTH", "none")])).unwrap().is_none());
     // Inside env(default = …) the environment overrides the default's literals…
-    let default_file = AuthConfig::from_env_or(AuthConfig::provider("api_keys").set("keys_file", "/nonexistent/keys.json"));
+    let default_file =
+        AuthConfig::from_env_or(AuthConfig::provider("api_keys").set("keys_file", "/nonexistent/keys.json"));
     let e = default_file.resolve_with(AUD, &env_of(&[])).err().unwrap().to_string();
     assert!(e.contains("/nonexistent/keys.json"), "{e}");
     let over = env_of(&[("FASTMCP_SERVER_AUTH_API_KEYS_KEYS_FILE", "/other/keys.json")]);
@@ -266,15 +324,25 @@ fn declared_defaults_env_overrides_and_presets() {
         ("entra", vec![("FASTMCP_SERVER_AUTH_ENTRA_TENANT_ID", "t"), ("FASTMCP_SERVER_AUTH_ENTRA_CLIENT_ID", "c")]),
         ("supabase", vec![("FASTMCP_SERVER_AUTH_SUPABASE_PROJECT_URL", "https://abc.supabase.co")]),
         ("descope", vec![("FASTMCP_SERVER_AUTH_DESCOPE_PROJECT_ID", "P2abc")]),
-        ("scalekit", vec![("FASTMCP_SERVER_AUTH_SCALEKIT_ENVIRONMENT_URL", "https://acme.scalekit.com"), ("FASTMCP_SERVER_AUTH_SCALEKIT_RESOURCE_ID", "res_1")]),
+        (
+            "scalekit",
+            vec![
+                ("FASTMCP_SERVER_AUTH_SCALEKIT_ENVIRONMENT_URL", "https://acme.scalekit.com"),
+                ("FASTMCP_SERVER_AUTH_SCALEKIT_RESOURCE_ID", "res_1"),
+            ],
+        ),
         ("google", vec![("FASTMCP_SERVER_AUTH_GOOGLE_CLIENT_ID", "123.apps.googleusercontent.com")]),
     ] {
         let mut pairs = vec![("FASTMCP_SERVER_AUTH", provider)];
         pairs.extend(vars);
         let p = AuthConfig::from_env().resolve_with("https://notes.example.com/mcp", &env_of(&pairs));
         assert!(p.as_ref().is_ok_and(|p| p.is_some()), "{provider}: {:?}", p.err());
-        let missing = AuthConfig::from_env().resolve_with("https://notes.example.com/mcp", &env_of(&[("FASTMCP_SERVER_AUTH", provider)]));
-        assert!(missing.err().unwrap().to_string().contains(&format!("FASTMCP_SERVER_AUTH_{}", provider.to_uppercase())), "{provider}");
+        let missing = AuthConfig::from_env()
+            .resolve_with("https://notes.example.com/mcp", &env_of(&[("FASTMCP_SERVER_AUTH", provider)]));
+        assert!(
+            missing.err().unwrap().to_string().contains(&format!("FASTMCP_SERVER_AUTH_{}", provider.to_uppercase())),
+            "{provider}"
+        );
     }
 }
 
@@ -295,7 +363,8 @@ async fn static_ec_and_eddsa_jwks_verify_and_keys_cannot_cross_algorithms() {
     let ed_pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
     let ed = Ed25519KeyPair::from_pkcs8(ed_pkcs8.as_ref()).unwrap();
     let ed_jwk = json!({"kty":"OKP","crv":"Ed25519","kid":"ed1","x":b64url(ed.public_key().as_ref())});
-    let v = JwtVerifier::builder().public_key(json!({"keys":[ec_jwk, ed_jwk]}).to_string()).audience(AUD).build().unwrap();
+    let v =
+        JwtVerifier::builder().public_key(json!({"keys":[ec_jwk, ed_jwk]}).to_string()).audience(AUD).build().unwrap();
 
     let mut h = Header::new(Algorithm::ES256);
     h.kid = Some("ec1".into());

@@ -173,7 +173,12 @@ impl Member {
         let sig = &mut method.sig;
         let label = kind.label();
         if !sig.generics.params.is_empty() {
-            errors.spanned(&sig.generics, format!("a `#[{label}]` method cannot be generic: its argument types must be known to build the schema"));
+            errors.spanned(
+                &sig.generics,
+                format!(
+                    "a `#[{label}]` method cannot be generic: its argument types must be known to build the schema"
+                ),
+            );
         }
         let mut has_receiver = false;
         let mut params = Vec::new();
@@ -231,7 +236,10 @@ impl Member {
             ReturnType::Default => (syn::parse_quote!(()), false),
             ReturnType::Type(_, ty) => {
                 if let Type::ImplTrait(_) = &**ty {
-                    errors.spanned(ty, format!("a `#[{label}]` method must name its return type (`impl Trait` cannot be converted)"));
+                    errors.spanned(
+                        ty,
+                        format!("a `#[{label}]` method must name its return type (`impl Trait` cannot be converted)"),
+                    );
                     return None;
                 }
                 match generic_args(ty, "Result") {

@@ -83,11 +83,16 @@ impl Parse for AuthValue {
                 }
                 return Err(content.error("`env(...)` takes the variable name as a string: env(\"MY_VAR\")"));
             }
-            if content.peek(LitStr) || (content.peek(Ident) && content.fork().parse::<Ident>().is_ok_and(|i| i == "env")) {
+            if content.peek(LitStr)
+                || (content.peek(Ident) && content.fork().parse::<Ident>().is_ok_and(|i| i == "env"))
+            {
                 return Ok(AuthValue::Call(ident, Box::new(content.parse()?)));
             }
             let args = Punctuated::<AuthArg, Token![,]>::parse_terminated(&content)?;
-            return Ok(AuthValue::Nested(Box::new(AuthExpr::Provider { name: ident, args: args.into_iter().collect() })));
+            return Ok(AuthValue::Nested(Box::new(AuthExpr::Provider {
+                name: ident,
+                args: args.into_iter().collect(),
+            })));
         }
         if input.peek(Ident) {
             return Ok(AuthValue::Nested(Box::new(input.parse()?)));
@@ -129,7 +134,9 @@ pub fn check(expr: &AuthExpr, top_level: bool, errors: &mut Errors, declared: &m
             for a in args {
                 match (a.key.to_string().as_str(), &a.value, name_str.as_str()) {
                     ("default", AuthValue::Nested(inner), "env") => check(inner, top_level, errors, declared),
-                    ("default", _, "env") => errors.spanned(&a.key, "`default` takes a provider, e.g. env(default = jwt(...))"),
+                    ("default", _, "env") => {
+                        errors.spanned(&a.key, "`default` takes a provider, e.g. env(default = jwt(...))")
+                    }
                     (k, _, "env") => errors.spanned(&a.key, unknown_key("`env` option", k, &["default"])),
                     _ => errors.spanned(&a.key, "`none` takes no options"),
                 }
@@ -137,7 +144,10 @@ pub fn check(expr: &AuthExpr, top_level: bool, errors: &mut Errors, declared: &m
             return;
         }
         "custom" => {
-            errors.spanned(name, "`custom` takes the path of a function returning the provider: custom(my_auth::provider)");
+            errors.spanned(
+                name,
+                "`custom` takes the path of a function returning the provider: custom(my_auth::provider)",
+            );
             return;
         }
         _ => {}
@@ -145,7 +155,10 @@ pub fn check(expr: &AuthExpr, top_level: bool, errors: &mut Errors, declared: &m
     let Some(spec) = fastmcp_auth_schema::provider(&name_str) else {
         let names = provider_names();
         let msg = match did_you_mean(&name_str, names.iter().copied()) {
-            Some(s) => format!("unknown auth provider `{name_str}`: did you mean `{s}`? (expected one of {})", names.join(", ")),
+            Some(s) => format!(
+                "unknown auth provider `{name_str}`: did you mean `{s}`? (expected one of {})",
+                names.join(", ")
+            ),
             None => format!("unknown auth provider `{name_str}` (expected one of {})", names.join(", ")),
         };
         errors.spanned(name, msg);
@@ -203,7 +216,10 @@ pub fn check(expr: &AuthExpr, top_level: bool, errors: &mut Errors, declared: &m
         }
         for l in alg.value.literals() {
             let v = l.value();
-            let known = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA", "HS256", "HS384", "HS512"];
+            let known = [
+                "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA", "HS256", "HS384",
+                "HS512",
+            ];
             if !known.contains(&v.as_str()) {
                 errors.spanned(l, format!("unknown JWT algorithm `{v}` (expected one of {})", known.join(", ")));
             }
@@ -228,7 +244,10 @@ fn check_store(a: &AuthArg, errors: &mut Errors) {
                 let v = url.value();
                 let userinfo = v.split_once("://").map(|(_, r)| r.split('/').next().unwrap_or("")).unwrap_or("");
                 if userinfo.contains('@') && userinfo.split('@').next().is_some_and(|u| u.contains(':')) {
-                    errors.spanned(url, "this database URL contains a password: pass it as postgres(env(\"DATABASE_URL\"))");
+                    errors.spanned(
+                        url,
+                        "this database URL contains a password: pass it as postgres(env(\"DATABASE_URL\"))",
+                    );
                 } else if !v.starts_with("postgres://") && !v.starts_with("postgresql://") {
                     errors.spanned(url, "expected a postgres:// URL");
                 }
@@ -237,7 +256,11 @@ fn check_store(a: &AuthArg, errors: &mut Errors) {
         },
         AuthValue::Str(s) => {
             let v = s.value();
-            if !(v == "memory" || v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+            if !(v == "memory"
+                || v.starts_with("sqlite:")
+                || v.starts_with("postgres://")
+                || v.starts_with("postgresql://"))
+            {
                 errors.spanned(s, hint);
             }
         }
@@ -251,10 +274,15 @@ fn check_value(provider: &str, kind: Kind, a: &AuthArg, errors: &mut Errors, dec
         return check_store(a, errors);
     }
     match (&a.value, kind) {
-        (AuthValue::Env(..), Kind::Verifier) => errors.spanned(&a.key, "`verifier` takes a provider: verifier = jwt(...)"),
+        (AuthValue::Env(..), Kind::Verifier) => {
+            errors.spanned(&a.key, "`verifier` takes a provider: verifier = jwt(...)")
+        }
         (AuthValue::Env(..), _) => {}
         (AuthValue::Str(_) | AuthValue::List(_), Kind::Secret) => {
-            errors.spanned(a.value_tokens(), format!("`{key}` is a secret and must not be written in source code: use `{key} = env(\"VARIABLE\")`"));
+            errors.spanned(
+                a.value_tokens(),
+                format!("`{key}` is a secret and must not be written in source code: use `{key} = env(\"VARIABLE\")`"),
+            );
         }
         (AuthValue::Nested(inner), Kind::Verifier) => {
             if let AuthExpr::Provider { name, .. } = inner.as_ref() {
@@ -265,11 +293,15 @@ fn check_value(provider: &str, kind: Kind, a: &AuthArg, errors: &mut Errors, dec
             check(inner, false, errors, declared);
         }
         (_, Kind::Verifier) => errors.spanned(&a.key, "`verifier` takes a provider: verifier = jwt(...)"),
-        (AuthValue::Nested(_) | AuthValue::Call(..), _) => errors.spanned(&a.key, format!("`{key}` of `{provider}` takes a value, not a provider")),
+        (AuthValue::Nested(_) | AuthValue::Call(..), _) => {
+            errors.spanned(&a.key, format!("`{key}` of `{provider}` takes a value, not a provider"))
+        }
         (AuthValue::Bool(_), Kind::Bool) | (AuthValue::Int(_), Kind::Int) => {}
         (_, Kind::Bool) => errors.spanned(&a.key, format!("`{key}` takes true or false")),
         (_, Kind::Int) => errors.spanned(&a.key, format!("`{key}` takes a number")),
-        (AuthValue::Bool(_) | AuthValue::Int(_), _) => errors.spanned(&a.key, format!("`{key}` takes a string or a list of strings")),
+        (AuthValue::Bool(_) | AuthValue::Int(_), _) => {
+            errors.spanned(&a.key, format!("`{key}` takes a string or a list of strings"))
+        }
         (value, kind) => {
             if matches!(value, AuthValue::List(..)) && matches!(kind, Kind::Str | Kind::Url) {
                 errors.spanned(&a.key, format!("`{key}` takes one value, not a list"));

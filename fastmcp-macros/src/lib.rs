@@ -25,8 +25,11 @@ pub fn mcp_server(attr: TokenStream, item: TokenStream) -> TokenStream {
     let parsed: syn::ItemImpl = match syn::parse2(item2.clone()) {
         Ok(i) => i,
         Err(e) => {
-            let mut out = syn::Error::new(e.span(), "`#[mcp_server]` goes on an `impl` block: `#[mcp_server] impl MyServer { ... }`")
-                .to_compile_error();
+            let mut out = syn::Error::new(
+                e.span(),
+                "`#[mcp_server]` goes on an `impl` block: `#[mcp_server] impl MyServer { ... }`",
+            )
+            .to_compile_error();
             out.extend(item2);
             return out.into();
         }

@@ -31,7 +31,8 @@ pub fn validate(server: &ServerImpl, errors: &mut Errors) {
                 }
             }
             Kind::Resource(attr) => match &attr.uri {
-                None => errors.spanned(&m.attr_path, "`#[resource]` needs a URI: `#[resource(uri = \"scheme://path/{var}\")]`"),
+                None => errors
+                    .spanned(&m.attr_path, "`#[resource]` needs a URI: `#[resource(uri = \"scheme://path/{var}\")]`"),
                 Some(uri) => {
                     if uris.insert(uri.value.clone(), ()).is_some() {
                         errors.at(uri.span, format!("duplicate resource URI `{}`", uri.value));
@@ -49,7 +50,10 @@ fn check_tool_name(name: &str, span: proc_macro2::Span, errors: &mut Errors) {
         && name.len() <= 128
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !ok {
-        errors.at(span, format!("invalid tool name `{name}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"));
+        errors.at(
+            span,
+            format!("invalid tool name `{name}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"),
+        );
     }
 }
 
@@ -90,7 +94,13 @@ fn check_template(m: &Member, uri: &str, span: proc_macro2::Span, errors: &mut E
     };
     for v in &vars {
         if !m.args().any(|a| a.key == *v) {
-            errors.at(span, format!("URI template variable `{{{v}}}` has no matching parameter: add `{v}: String` to `{}`", m.ident));
+            errors.at(
+                span,
+                format!(
+                    "URI template variable `{{{v}}}` has no matching parameter: add `{v}: String` to `{}`",
+                    m.ident
+                ),
+            );
         }
     }
     for a in m.args() {
@@ -137,7 +147,13 @@ fn check_scopes(m: &Member, has_auth: bool, declared: &crate::auth::Declared, er
                 let hint = fastmcp_auth_schema::did_you_mean(&scope, supported.iter().map(String::as_str))
                     .map(|s| format!(": did you mean `{s}`?"))
                     .unwrap_or_else(|| "; add it to `scopes_supported`".into());
-                errors.spanned(lit, format!("scope `{scope}` is not in the declared `scopes_supported` ({}){hint}", supported.join(", ")));
+                errors.spanned(
+                    lit,
+                    format!(
+                        "scope `{scope}` is not in the declared `scopes_supported` ({}){hint}",
+                        supported.join(", ")
+                    ),
+                );
             }
         }
     }

@@ -59,7 +59,15 @@ impl Context {
             .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
             .cloned();
         Context {
-            inner: Arc::new(Inner { server, session, request_id: request.id.clone(), progress_token, related, cancel, caller }),
+            inner: Arc::new(Inner {
+                server,
+                session,
+                request_id: request.id.clone(),
+                progress_token,
+                related,
+                cancel,
+                caller,
+            }),
         }
     }
 
@@ -216,7 +224,6 @@ impl Context {
         if !self.client_supports("elicitation") {
             return Err(McpError::invalid_request("the client does not support elicitation"));
         }
-        self.request("elicitation/create", json!({ "message": message, "requestedSchema": requested_schema }))
-            .await
+        self.request("elicitation/create", json!({ "message": message, "requestedSchema": requested_schema })).await
     }
 }

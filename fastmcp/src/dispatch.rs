@@ -1,15 +1,17 @@
 //! JSON-RPC dispatch: one incoming message → the method that handles it → one response.
 //! Transport-independent; transports decide where responses and related messages go.
 
-use crate::protocol::jsonrpc::{ErrorObject, Message, Notification, Request, RequestId, Response, codes, params_object};
+use crate::protocol::jsonrpc::{
+    ErrorObject, Message, Notification, Request, RequestId, Response, codes, params_object,
+};
 use crate::protocol::{
     CallToolResult, CompleteParams, CompleteResult, GetPromptResult, InitializeParams, InitializeResult,
     ListCapability, LoggingLevel, ProtocolVersion, ReadResourceResult, ResourcesCapability, ServerCapabilities,
 };
 use crate::session::{Negotiated, Session, Sink};
 use crate::{Arguments, Context, McpError, Server};
-use fastmcp_auth::{AccessToken, ScopeSet};
 use base64::Engine as _;
+use fastmcp_auth::{AccessToken, ScopeSet};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -116,9 +118,11 @@ impl Server {
         match method {
             "initialize" => reply(self.initialize(session, params)?),
             "ping" => Ok(json!({})),
-            "tools/list" => {
-                self.list(params, |r| r.tools.iter().filter(|t| ctx.may_use(&t.scopes)).map(|t| &t.tool).collect(), "tools")
-            }
+            "tools/list" => self.list(
+                params,
+                |r| r.tools.iter().filter(|t| ctx.may_use(&t.scopes)).map(|t| &t.tool).collect(),
+                "tools",
+            ),
             "tools/call" => reply(self.call_tool(ctx, params).await?),
             "resources/list" => self.list(
                 params,
@@ -139,9 +143,11 @@ impl Server {
                 session.unsubscribe(uri_param(&params)?);
                 Ok(json!({}))
             }
-            "prompts/list" => {
-                self.list(params, |r| r.prompts.iter().filter(|p| ctx.may_use(&p.scopes)).map(|p| &p.prompt).collect(), "prompts")
-            }
+            "prompts/list" => self.list(
+                params,
+                |r| r.prompts.iter().filter(|p| ctx.may_use(&p.scopes)).map(|p| &p.prompt).collect(),
+                "prompts",
+            ),
             "prompts/get" => reply(self.get_prompt(ctx, params).await?),
             "completion/complete" => {
                 let p: CompleteParams = parse(params)?;
@@ -152,7 +158,11 @@ impl Server {
             }
             "logging/setLevel" => {
                 let level: LoggingLevel = serde_json::from_value(params.get("level").cloned().unwrap_or_default())
-                    .map_err(|_| McpError::invalid_params("`level` must be one of debug, info, notice, warning, error, critical, alert, emergency"))?;
+                    .map_err(|_| {
+                        McpError::invalid_params(
+                            "`level` must be one of debug, info, notice, warning, error, critical, alert, emergency",
+                        )
+                    })?;
                 session.set_log_level(level);
                 Ok(json!({}))
             }
@@ -163,11 +173,7 @@ impl Server {
     fn initialize(&self, session: &Session, params: Map<String, Value>) -> Result<InitializeResult, McpError> {
         let p: InitializeParams = parse(params)?;
         let version = ProtocolVersion::negotiate(&p.protocol_version);
-        session.set_negotiated(Negotiated {
-            version,
-            client_info: p.client_info,
-            client_capabilities: p.capabilities,
-        });
+        session.set_negotiated(Negotiated { version, client_info: p.client_info, client_capabilities: p.capabilities });
         Ok(InitializeResult {
             protocol_version: version.as_str().to_owned(),
             capabilities: ServerCapabilities {
@@ -259,7 +265,8 @@ impl Server {
             Some(_) => return Err(McpError::invalid_params("`arguments` must be an object")),
         };
         let registry = self.registry();
-        let prompt = registry.prompt(&name).ok_or_else(|| McpError::invalid_params(format!("unknown prompt: {name}")))?;
+        let prompt =
+            registry.prompt(&name).ok_or_else(|| McpError::invalid_params(format!("unknown prompt: {name}")))?;
         ctx.require(&prompt.scopes)?;
         for arg in &prompt.prompt.arguments {
             if arg.required == Some(true) && !arguments.contains_key(&arg.name) {

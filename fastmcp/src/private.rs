@@ -5,8 +5,8 @@ pub use schemars;
 pub use serde;
 pub use serde_json;
 
-use crate::protocol::{CallToolResult, Content, GetPromptResult, PromptMessage, ResourceContents};
 use crate::McpError;
+use crate::protocol::{CallToolResult, Content, GetPromptResult, PromptMessage, ResourceContents};
 use schemars::JsonSchema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde::Serialize;
@@ -49,7 +49,13 @@ impl<T> ToolArg<T> {
     where
         T: ToolArgument,
     {
-        ToolArg { name, required, description: None, schema: |g| g.subschema_for::<T>(), take: crate::Arguments::take::<T> }
+        ToolArg {
+            name,
+            required,
+            description: None,
+            schema: |g| g.subschema_for::<T>(),
+            take: crate::Arguments::take::<T>,
+        }
     }
 
     /// Adds a description to the parameter's schema.
@@ -102,7 +108,6 @@ impl<T> StringArg<T> {
 pub trait StringArgument: DeserializeOwned {}
 #[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned> StringArgument for T {}
-
 
 /// Marks types a tool may return.
 #[diagnostic::on_unimplemented(

@@ -55,7 +55,12 @@ impl RunOptions {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, UsageError> {
         let mut o = RunOptions::default();
-        for (var, flag) in [("FASTMCP_TRANSPORT", "transport"), ("FASTMCP_HOST", "host"), ("FASTMCP_PORT", "port"), ("FASTMCP_STATELESS", "stateless")] {
+        for (var, flag) in [
+            ("FASTMCP_TRANSPORT", "transport"),
+            ("FASTMCP_HOST", "host"),
+            ("FASTMCP_PORT", "port"),
+            ("FASTMCP_STATELESS", "stateless"),
+        ] {
             if let Some(v) = env(var) {
                 o.set(flag, &v).map_err(|e| UsageError(format!("{var}: {e}")))?;
             }
@@ -111,7 +116,9 @@ impl RunOptions {
             }
             "port" => self.port = value.parse().map_err(|_| format!("`{value}` is not a port number"))?,
             "stateless" => self.stateless = value.parse().map_err(|_| format!("`{value}` is not true or false"))?,
-            other => return Err(format!("unknown option `--{other}` (expected --transport, --host, --port or --stateless)")),
+            other => {
+                return Err(format!("unknown option `--{other}` (expected --transport, --host, --port or --stateless)"));
+            }
         }
         Ok(())
     }

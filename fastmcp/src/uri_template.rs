@@ -47,10 +47,9 @@ impl UriTemplate {
                         }
                         parts.push(Part::Literal(lit.to_owned()));
                     }
-                    let close = rest[open..]
-                        .find('}')
-                        .ok_or_else(|| format!("unclosed `{{` in URI template `{template}`"))?
-                        + open;
+                    let close =
+                        rest[open..].find('}').ok_or_else(|| format!("unclosed `{{` in URI template `{template}`"))?
+                            + open;
                     let expr = &rest[open + 1..close];
                     let (reserved, name) = match expr.strip_prefix('+') {
                         Some(n) => (true, n),

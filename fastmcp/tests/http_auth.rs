@@ -5,7 +5,9 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use fastmcp::auth::{ApiKeys, ScopeSet, TokenVerifierProvider};
-use fastmcp::{CallToolResult, Content, GetPromptResult, HttpConfig, PromptDef, ResourceContents, ResourceDef, Server, ToolDef};
+use fastmcp::{
+    CallToolResult, Content, GetPromptResult, HttpConfig, PromptDef, ResourceContents, ResourceDef, Server, ToolDef,
+};
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -13,22 +15,34 @@ const READER: &str = "reader-key-0123456789abcdef";
 const WRITER: &str = "writer-key-0123456789abcdef";
 
 fn app() -> axum::Router {
-    let keys = ApiKeys::new()
-        .key(READER, "reader", ScopeSet::parse("read"), None)
-        .key(WRITER, "writer", ScopeSet::parse("read write"), None);
+    let keys = ApiKeys::new().key(READER, "reader", ScopeSet::parse("read"), None).key(
+        WRITER,
+        "writer",
+        ScopeSet::parse("read write"),
+        None,
+    );
     Server::builder("guarded")
         .auth_provider(TokenVerifierProvider::new(keys))
         .tool(ToolDef::new("open").description("no scope").handler(|ctx, _| async move {
             let who = ctx.access_token().map(|t| t.subject.clone()).unwrap_or_default();
             Ok(CallToolResult::success(vec![Content::text(who)]))
         }))
-        .tool(ToolDef::new("write").description("needs write").scopes(["write"]).handler(|_, _| async {
-            Ok(CallToolResult::success(vec![Content::text("written")]))
-        }))
-        .resource(ResourceDef::new("x://secret", "secret").scopes(["write"]).handler(|_, uri, _| async move {
-            Ok(vec![ResourceContents::text(uri, None, "s")])
-        }))
-        .prompt(PromptDef::new("admin").scopes(["write"]).handler(|_, _| async { Ok(GetPromptResult { description: None, messages: vec![] }) }))
+        .tool(
+            ToolDef::new("write")
+                .description("needs write")
+                .scopes(["write"])
+                .handler(|_, _| async { Ok(CallToolResult::success(vec![Content::text("written")])) }),
+        )
+        .resource(
+            ResourceDef::new("x://secret", "secret")
+                .scopes(["write"])
+                .handler(|_, uri, _| async move { Ok(vec![ResourceContents::text(uri, None, "s")]) }),
+        )
+        .prompt(
+            PromptDef::new("admin")
+                .scopes(["write"])
+                .handler(|_, _| async { Ok(GetPromptResult { description: None, messages: vec![] }) }),
+        )
         .build()
         .router(HttpConfig::default().public_url("http://127.0.0.1:8000"))
 }
@@ -69,7 +83,11 @@ async fn every_endpoint_needs_a_token() {
     let (status, www, _, _) = send(&app, post(Some("wrong-key-0123456789"), None, init())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(www.unwrap().contains(r#"error="invalid_token""#));
-    let get = Request::get("/mcp").header(header::HOST, "localhost").header(header::ACCEPT, "text/event-stream").body(Body::empty()).unwrap();
+    let get = Request::get("/mcp")
+        .header(header::HOST, "localhost")
+        .header(header::ACCEPT, "text/event-stream")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(send(&app, get).await.0, StatusCode::UNAUTHORIZED);
     let del = Request::delete("/mcp").header(header::HOST, "localhost").body(Body::empty()).unwrap();
     assert_eq!(send(&app, del).await.0, StatusCode::UNAUTHORIZED);
@@ -86,31 +104,50 @@ async fn scopes_filter_lists_and_gate_calls_reads_and_prompts() {
     assert_eq!(status, StatusCode::OK);
     let sid = sid.unwrap();
     let s = Some(sid.as_str());
-    let (_, _, body, _) = send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}))).await;
+    let (_, _, body, _) =
+        send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}))).await;
     assert!(body.contains("\"open\"") && !body.contains("\"write\""), "{body}");
-    let (_, _, body, _) = send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":2,"method":"resources/list"}))).await;
+    let (_, _, body, _) =
+        send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":2,"method":"resources/list"}))).await;
     assert!(!body.contains("x://secret"), "{body}");
-    let (_, _, body, _) = send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":3,"method":"prompts/list"}))).await;
+    let (_, _, body, _) =
+        send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":3,"method":"prompts/list"}))).await;
     assert!(!body.contains("admin"), "{body}");
     for (method, params) in [
         ("tools/call", json!({"name":"write"})),
         ("resources/read", json!({"uri":"x://secret"})),
         ("prompts/get", json!({"name":"admin"})),
     ] {
-        let (status, www, body, _) = send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":9,"method":method,"params":params}))).await;
+        let (status, www, body, _) =
+            send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":9,"method":method,"params":params}))).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method}: {body}");
         assert_eq!(www.as_deref(), Some(r#"Bearer error="insufficient_scope", scope="read write""#), "{method}");
         assert!(body.contains("\"id\":9") && body.contains("-32003"), "{body}");
     }
-    let (_, _, body, _) = send(&app, post(Some(READER), s, json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"open"}}))).await;
+    let (_, _, body, _) = send(
+        &app,
+        post(Some(READER), s, json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"open"}})),
+    )
+    .await;
     assert!(body.contains("reader"), "the tool sees the caller: {body}");
     // The writer cannot use the reader's session…
-    let (status, _, _, _) = send(&app, post(Some(WRITER), s, json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"write"}}))).await;
+    let (status, _, _, _) = send(
+        &app,
+        post(Some(WRITER), s, json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"write"}})),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // …but in its own session it may write.
     let (_, _, _, wsid) = send(&app, post(Some(WRITER), None, init())).await;
-    let (status, _, body, _) =
-        send(&app, post(Some(WRITER), wsid.as_deref(), json!({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"write"}}))).await;
+    let (status, _, body, _) = send(
+        &app,
+        post(
+            Some(WRITER),
+            wsid.as_deref(),
+            json!({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"write"}}),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -136,7 +173,8 @@ async fn legacy_sse_messages_get_the_same_scope_checks() {
             .body(Body::from(body.to_string()))
             .unwrap()
     };
-    let (status, www, _, _) = send(&app, msg(READER, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"write"}}))).await;
+    let (status, www, _, _) =
+        send(&app, msg(READER, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"write"}}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(www.unwrap().contains("insufficient_scope"));
     let (status, _, _, _) = send(&app, msg(READER, json!({"jsonrpc":"2.0","id":2,"method":"ping"}))).await;

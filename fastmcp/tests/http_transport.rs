@@ -168,7 +168,9 @@ async fn invalid_request_unknown_method_and_bad_params() {
 async fn bad_tool_arguments_are_a_tool_error_the_model_can_read() {
     let mut c = Client::new(HttpConfig::default());
     c.initialize("2025-11-25").await;
-    let r = c.post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":"x","b":1}}}"#).await;
+    let r = c
+        .post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":"x","b":1}}}"#)
+        .await;
     let result = &r.json()["result"];
     assert_eq!(result["isError"], true);
     assert!(result["content"][0]["text"].as_str().unwrap().contains("invalid argument `a`"), "{result}");
@@ -273,7 +275,9 @@ async fn content_type_and_accept_are_enforced() {
 async fn plain_results_are_json_and_notifying_calls_stream() {
     let mut c = Client::new(HttpConfig::default());
     c.initialize("2025-11-25").await;
-    let r = c.post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#).await;
+    let r = c
+        .post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#)
+        .await;
     assert!(r.content_type().starts_with("application/json"), "{}", r.content_type());
     assert_eq!(r.json()["result"]["content"][0]["text"], "5");
 
@@ -318,11 +322,17 @@ async fn get_opens_one_standalone_stream_per_session() {
 #[tokio::test]
 async fn stateless_mode_needs_no_session_and_refuses_get_and_delete() {
     let c = Client::new(HttpConfig::default().stateless(true));
-    let r = c.post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":1}}}"#).await;
+    let r = c
+        .post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":1}}}"#)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["result"]["content"][0]["text"], "2");
     assert!(r.headers.get("mcp-session-id").is_none());
-    let get = Request::get("/mcp").header(header::HOST, "localhost").header(header::ACCEPT, "text/event-stream").body(Body::empty()).unwrap();
+    let get = Request::get("/mcp")
+        .header(header::HOST, "localhost")
+        .header(header::ACCEPT, "text/event-stream")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(c.send(get).await.status, StatusCode::METHOD_NOT_ALLOWED);
     let del = Request::delete("/mcp").header(header::HOST, "localhost").body(Body::empty()).unwrap();
     assert_eq!(c.send(del).await.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -342,7 +352,9 @@ async fn router_nests_under_a_prefix() {
 }
 
 /// Reads SSE frames from a streaming body until one carries JSON data.
-async fn next_sse_json(body: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin)) -> Value {
+async fn next_sse_json(
+    body: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+) -> Value {
     use futures_util::StreamExt;
     loop {
         let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), body.next())

@@ -81,7 +81,8 @@ async fn garbage_lines_get_parse_errors_and_notifications_get_nothing() {
 async fn a_tool_can_sample_the_client_mid_call() {
     let mut p = Peer::start(server());
     p.initialize(json!({"sampling": {}})).await;
-    p.send(r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"ask","_meta":{"progressToken":42}}}"#).await;
+    p.send(r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"ask","_meta":{"progressToken":42}}}"#)
+        .await;
     let progress = p.recv().await;
     assert_eq!(progress["method"], "notifications/progress");
     assert_eq!(progress["params"]["progressToken"], 42);
@@ -110,7 +111,8 @@ async fn cancelled_requests_get_no_response() {
     p.initialize(json!({})).await;
     p.send(r#"{"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{"name":"sleep"}}"#).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    p.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow","reason":"user"}}"#).await;
+    p.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow","reason":"user"}}"#)
+        .await;
     p.send(r#"{"jsonrpc":"2.0","id":"next","method":"ping"}"#).await;
     assert_eq!(p.recv().await["id"], "next");
     // Nothing else arrives for the cancelled request.

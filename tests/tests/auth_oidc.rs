@@ -2,7 +2,10 @@
 //! TypeScript and Python SDK clients' OAuth flows end to end, tokens the provider issues,
 //! key rotation, scope challenges, an attack corpus, and JWKS outages.
 
-use fastmcp_tests::{IdpProcess, ServerProcess, example_bin, initialize_body, mcp_post, passed_failed, required_env, run_with_timeout, workspace_root};
+use fastmcp_tests::{
+    IdpProcess, ServerProcess, example_bin, initialize_body, mcp_post, passed_failed, required_env, run_with_timeout,
+    workspace_root,
+};
 use serde_json::json;
 use std::process::Command;
 use std::time::Duration;
@@ -73,7 +76,8 @@ async fn discovery_metadata_and_challenges() {
     assert_eq!(challenge, format!(r#"Bearer scope="notes:read notes:write", resource_metadata="{metadata_url}""#));
     assert!(!challenge.contains("error="), "no error parameter without credentials (RFC 6750 §3.1)");
     for path in ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"] {
-        let m: serde_json::Value = reqwest::get(format!("{}{path}", server.base_url)).await.unwrap().json().await.unwrap();
+        let m: serde_json::Value =
+            reqwest::get(format!("{}{path}", server.base_url)).await.unwrap().json().await.unwrap();
         assert_eq!(m["resource"], url);
         assert_eq!(m["authorization_servers"], json!([idp.issuer]));
         assert_eq!(m["bearer_methods_supported"], json!(["header"]));
@@ -88,7 +92,8 @@ async fn discovery_metadata_and_challenges() {
     let list = mcp_post(&url, Some(&token), Some(&sid), &json!({"jsonrpc":"2.0","id":2,"method":"tools/list"})).await;
     assert!(list.body.contains("list_notes") && list.body.contains("whoami"), "{}", list.body);
     assert!(!list.body.contains("add_note") && !list.body.contains("admin_reset"), "{}", list.body);
-    let call = json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add_note","arguments":{"text":"hi"}}});
+    let call =
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add_note","arguments":{"text":"hi"}}});
     let denied = mcp_post(&url, Some(&token), Some(&sid), &call).await;
     assert_eq!(denied.status, 403, "{}", denied.body);
     assert_eq!(
@@ -96,7 +101,13 @@ async fn discovery_metadata_and_challenges() {
         Some(format!(r#"Bearer error="insufficient_scope", scope="notes:read notes:write", resource_metadata="{metadata_url}""#).as_str())
     );
     assert!(denied.body.contains("\"id\":3"), "the 403 body answers the request: {}", denied.body);
-    let who = mcp_post(&url, Some(&token), Some(&sid), &json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"whoami"}})).await;
+    let who = mcp_post(
+        &url,
+        Some(&token),
+        Some(&sid),
+        &json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"whoami"}}),
+    )
+    .await;
     assert!(who.body.contains("subject=alice"), "{}", who.body);
     // The same session with a broader token (step-up) may now write.
     let wider = mint_for(&idp, &server, "notes:read notes:write");
@@ -114,7 +125,9 @@ async fn server_wide_required_scopes_answer_403() {
     let token = mint_for(&idp, &server, "notes:write");
     let r = mcp_post(&server.mcp_url(), Some(&token), None, &initialize_body()).await;
     assert_eq!(r.status, 403);
-    assert!(r.www_authenticate.unwrap().starts_with(r#"Bearer error="insufficient_scope", scope="notes:read notes:write""#));
+    assert!(
+        r.www_authenticate.unwrap().starts_with(r#"Bearer error="insufficient_scope", scope="notes:read notes:write""#)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -171,7 +184,10 @@ async fn attack_corpus_is_rejected_and_never_logged() {
     let resource = url.clone();
     let now = fastmcp_auth::now_unix();
     let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", idp.issuer)).await.unwrap().json().await.unwrap();
-    let es_kid = jwks["keys"].as_array().unwrap().iter().find(|k| k["kty"] == "EC").expect("an EC key")["kid"].as_str().unwrap().to_owned();
+    let es_kid = jwks["keys"].as_array().unwrap().iter().find(|k| k["kty"] == "EC").expect("an EC key")["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let valid = idp.mint(json!({ "resource": resource, "scope": "notes:read" }));
     let (valid_header, valid_payload) = {
         let mut parts = valid.split('.');
@@ -180,7 +196,10 @@ async fn attack_corpus_is_rejected_and_never_logged() {
     // HS256 "signed" with the issuer's public key material (the classic algorithm-confusion attack).
     let hs256_with_public_key = {
         use jsonwebtoken::{EncodingKey, Header, encode};
-        let claims: serde_json::Value = serde_json::from_slice(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &valid_payload).unwrap()).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &valid_payload).unwrap(),
+        )
+        .unwrap();
         let mut header = Header::new(jsonwebtoken::Algorithm::HS256);
         header.kid = jwks["keys"][0]["kid"].as_str().map(str::to_owned);
         encode(&header, &claims, &EncodingKey::from_secret(jwks.to_string().as_bytes())).unwrap()
@@ -199,7 +218,10 @@ async fn attack_corpus_is_rejected_and_never_logged() {
         ("missing exp", idp.mint(json!({ "resource": resource, "claims": { "exp": null } }))),
         ("crit header", idp.mint(json!({ "resource": resource, "header": { "crit": ["b64"], "b64": true } }))),
         ("oversized", idp.mint(json!({ "resource": resource, "claims": { "pad": "x".repeat(20_000) } }))),
-        ("tampered payload", format!("{valid_header}.{}.{}", b64(br#"{"sub":"mallory","aud":"x"}"#), valid.rsplit('.').next().unwrap())),
+        (
+            "tampered payload",
+            format!("{valid_header}.{}.{}", b64(br#"{"sub":"mallory","aud":"x"}"#), valid.rsplit('.').next().unwrap()),
+        ),
         ("bad signature", format!("{}.{}", valid.rsplit_once('.').unwrap().0, b64(b"not a signature"))),
         ("malformed base64", format!("{valid_header}.%%%.{}", valid.rsplit('.').next().unwrap())),
         ("payload not JSON", format!("{valid_header}.{}.{}", b64(b"not json"), valid.rsplit('.').next().unwrap())),
@@ -257,7 +279,9 @@ async fn bad_jwks(mode: &'static str, real: String) -> String {
                 match mode {
                     "500" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
                     "garbage" => (StatusCode::OK, "<html>not json</html>").into_response(),
-                    "huge" => (StatusCode::OK, format!(r#"{{"keys":[],"pad":"{}"}}"#, "x".repeat(2_000_000))).into_response(),
+                    "huge" => {
+                        (StatusCode::OK, format!(r#"{{"keys":[],"pad":"{}"}}"#, "x".repeat(2_000_000))).into_response()
+                    }
                     "redirect" => (StatusCode::FOUND, [(header::LOCATION, real)]).into_response(),
                     _ => {
                         tokio::time::sleep(Duration::from_secs(30)).await;
@@ -277,7 +301,11 @@ async fn bad_jwks(mode: &'static str, real: String) -> String {
 async fn jwks_outage_fails_closed_with_503() {
     let idp = IdpProcess::start("RS256");
     for mode in ["500", "garbage", "huge", "redirect", "slow", "down"] {
-        let jwks = if mode == "down" { "http://127.0.0.1:9/jwks".to_owned() } else { bad_jwks(mode, format!("{}/jwks", idp.issuer)).await };
+        let jwks = if mode == "down" {
+            "http://127.0.0.1:9/jwks".to_owned()
+        } else {
+            bad_jwks(mode, format!("{}/jwks", idp.issuer)).await
+        };
         let server = ServerProcess::start_http(
             &example_bin("notes"),
             &[],
@@ -301,9 +329,15 @@ async fn a_thousand_concurrent_new_kid_tokens_cause_one_jwks_fetch() {
     let idp = IdpProcess::start("RS256");
     let resource = "http://127.0.0.1:7/mcp";
     let verifier = std::sync::Arc::new(
-        JwtVerifier::builder().jwks_uri(format!("{}/jwks", idp.issuer)).issuer(&idp.issuer).audience(resource).build().unwrap(),
+        JwtVerifier::builder()
+            .jwks_uri(format!("{}/jwks", idp.issuer))
+            .issuer(&idp.issuer)
+            .audience(resource)
+            .build()
+            .unwrap(),
     );
-    let tokens: Vec<String> = (0..1000).map(|i| idp.mint(json!({ "resource": resource, "sub": format!("user{i}") }))).collect();
+    let tokens: Vec<String> =
+        (0..1000).map(|i| idp.mint(json!({ "resource": resource, "sub": format!("user{i}") }))).collect();
     idp.jwks_hits(true);
     let tasks: Vec<_> = tokens
         .into_iter()
@@ -322,7 +356,11 @@ async fn a_thousand_concurrent_new_kid_tokens_cause_one_jwks_fetch() {
     assert_eq!(verifier.jwks().unwrap().fetch_count(), 1);
 }
 
-fn in_process_verifier(idp: &IdpProcess, resource: &str, policy: fastmcp_auth::jwks::JwksPolicy) -> fastmcp_auth::JwtVerifier {
+fn in_process_verifier(
+    idp: &IdpProcess,
+    resource: &str,
+    policy: fastmcp_auth::jwks::JwksPolicy,
+) -> fastmcp_auth::JwtVerifier {
     fastmcp_auth::JwtVerifier::builder()
         .jwks_uri(format!("{}/jwks", idp.issuer))
         .issuer(&idp.issuer)
@@ -353,11 +391,8 @@ async fn stale_keys_are_served_while_the_jwks_endpoint_is_down() {
     let idp = IdpProcess::start("ES256");
     let resource = "http://127.0.0.1:7/mcp";
     // TTL zero: every verification wants fresh keys.
-    let policy = fastmcp_auth::jwks::JwksPolicy {
-        default_ttl: Duration::ZERO,
-        min_ttl: Duration::ZERO,
-        ..Default::default()
-    };
+    let policy =
+        fastmcp_auth::jwks::JwksPolicy { default_ttl: Duration::ZERO, min_ttl: Duration::ZERO, ..Default::default() };
     let v = in_process_verifier(&idp, resource, policy);
     let first = idp.mint(json!({ "resource": resource, "sub": "a" }));
     let second = idp.mint(json!({ "resource": resource, "sub": "b" }));
@@ -366,7 +401,8 @@ async fn stale_keys_are_served_while_the_jwks_endpoint_is_down() {
     let t = v.verify(&second).await.expect("cached keys still verify while the endpoint is down");
     assert_eq!(t.subject, "b");
     // A verifier that never saw the keys cannot decide: unavailable, never accepted.
-    let fresh = fastmcp_auth::JwtVerifier::builder().jwks_uri("http://127.0.0.1:9/jwks").audience(resource).build().unwrap();
+    let fresh =
+        fastmcp_auth::JwtVerifier::builder().jwks_uri("http://127.0.0.1:9/jwks").audience(resource).build().unwrap();
     assert!(matches!(fresh.verify(&second).await, Err(VerifyError::Unavailable(_))));
 }
 
@@ -377,7 +413,11 @@ async fn a_static_jwk_from_the_issuer_verifies_its_tokens() {
     let resource = "http://127.0.0.1:7/mcp";
     let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", idp.issuer)).await.unwrap().json().await.unwrap();
     let rsa = jwks["keys"].as_array().unwrap().iter().find(|k| k["kty"] == "RSA").unwrap().to_string();
-    let v = fastmcp_auth::JwtVerifier::builder().public_key(rsa).issuer(&idp.issuer).audience(resource).build().unwrap();
+    let v =
+        fastmcp_auth::JwtVerifier::builder().public_key(rsa).issuer(&idp.issuer).audience(resource).build().unwrap();
     assert_eq!(v.verify(&idp.mint(json!({ "resource": resource }))).await.unwrap().subject, "alice");
-    assert!(v.verify(&idp.mint(json!({ "resource": resource, "alg": "ES256" }))).await.is_err(), "an ES256 token does not match an RSA key");
+    assert!(
+        v.verify(&idp.mint(json!({ "resource": resource, "alg": "ES256" }))).await.is_err(),
+        "an ES256 token does not match an RSA key"
+    );
 }

@@ -91,7 +91,19 @@ fn cimd(script: &str) {
     let _guard = CREATE.lock().unwrap_or_else(|p| p.into_inner());
     if !ca.join("ca.pem").exists() {
         let status = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=fastmcp test CA"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=fastmcp test CA",
+            ])
             .arg("-keyout")
             .arg(ca.join("ca.key"))
             .arg("-out")
@@ -136,7 +148,10 @@ async fn register(base: &str, redirect: &str) -> String {
 
 fn pkce() -> (String, String) {
     let verifier = format!("e2e-verifier-{}-abcdefghijklmnopqrstuvwxyz0123456789", std::process::id());
-    (verifier.clone(), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fastmcp_auth::sha256(verifier.as_bytes())))
+    (
+        verifier.clone(),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fastmcp_auth::sha256(verifier.as_bytes())),
+    )
 }
 
 fn authorize_url(base: &str, client: &str, redirect: &str, challenge: &str, resource: &str) -> String {
@@ -184,7 +199,17 @@ async fn conformance_authorization_server_scenarios_pass() {
     let client = register(&server.base_url, &callback).await;
     let mut child = Command::new(required_env("FASTMCP_TEST_NODE"))
         .arg(required_env("FASTMCP_TEST_CONFORMANCE_ALPHA"))
-        .args(["authorization", "--url", &server.base_url, "--client-id", &client, "--resource", &server.mcp_url(), "-p", &port.to_string()])
+        .args([
+            "authorization",
+            "--url",
+            &server.base_url,
+            "--client-id",
+            &client,
+            "--resource",
+            &server.mcp_url(),
+            "-p",
+            &port.to_string(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -226,7 +251,17 @@ fn browser(authorize: &str, mode: &str, redirect: &str, shots: &std::path::Path,
     cmd.arg(workspace_root().join("tests/clients/browser_flow.mjs"))
         .env("FASTMCP_TEST_NODE_MODULES", required_env("FASTMCP_TEST_NODE_MODULES"))
         .env("FASTMCP_TEST_CHROMIUM", required_env("FASTMCP_TEST_CHROMIUM"))
-        .args(["--authorize-url", authorize, "--mode", mode, "--redirect-prefix", redirect, "--username", "alice", "--password"])
+        .args([
+            "--authorize-url",
+            authorize,
+            "--mode",
+            mode,
+            "--redirect-prefix",
+            redirect,
+            "--username",
+            "alice",
+            "--password",
+        ])
         .arg(if mode == "wrong-password" { "not-the-password" } else { "password123" })
         .arg("--screenshots")
         .arg(shots)
@@ -248,11 +283,27 @@ async fn login_and_consent_pages_work_in_chromium() {
 
     // Approve only notes:read: land on the redirect with a code, redeem it, get a read-only token.
     let shots = artifacts.join("approve");
-    let r = browser(&authorize_url(base, &client, redirect, &challenge, &server.mcp_url()), "approve", redirect, &shots, &["--uncheck-scope", "notes:write"]);
+    let r = browser(
+        &authorize_url(base, &client, redirect, &challenge, &server.mcp_url()),
+        "approve",
+        redirect,
+        &shots,
+        &["--uncheck-scope", "notes:write"],
+    );
     let url = url::Url::parse(r["url"].as_str().unwrap()).unwrap();
     let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     assert_eq!(q["state"], "e2e-state");
-    let (status, t) = token(base, &[("grant_type", "authorization_code"), ("code", &q["code"]), ("redirect_uri", redirect), ("code_verifier", &verifier), ("client_id", &client)]).await;
+    let (status, t) = token(
+        base,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+            ("client_id", &client),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{t}");
     assert_eq!(t["scope"], "notes:read");
     for page in ["login.png", "consent.png"] {
@@ -260,11 +311,23 @@ async fn login_and_consent_pages_work_in_chromium() {
     }
 
     // Deny: access_denied back at the client.
-    let r = browser(&authorize_url(base, &client, redirect, &challenge, &server.mcp_url()), "deny", redirect, &artifacts.join("deny"), &[]);
+    let r = browser(
+        &authorize_url(base, &client, redirect, &challenge, &server.mcp_url()),
+        "deny",
+        redirect,
+        &artifacts.join("deny"),
+        &[],
+    );
     assert!(r["url"].as_str().unwrap().contains("error=access_denied"), "{r}");
 
     // Wrong password: the error is shown and no redirect (so no code) happens.
-    let r = browser(&authorize_url(base, &client, redirect, &challenge, &server.mcp_url()), "wrong-password", redirect, &artifacts.join("wrong-password"), &[]);
+    let r = browser(
+        &authorize_url(base, &client, redirect, &challenge, &server.mcp_url()),
+        "wrong-password",
+        redirect,
+        &artifacts.join("wrong-password"),
+        &[],
+    );
     assert_eq!(r["result"], "error-shown");
     assert!(r["message"].as_str().unwrap().contains("Invalid username or password"));
     println!("screenshots in {}", artifacts.display());
@@ -285,21 +348,56 @@ async fn two_instances_share_one_postgresql_database() {
     let (verifier, challenge) = pkce();
     // Authorize on A, redeem on B.
     let code = auto_code(&a.base_url, &client, redirect, &challenge, &resource).await;
-    let (status, t) = token(&b.base_url, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect), ("code_verifier", &verifier), ("client_id", &client)]).await;
+    let (status, t) = token(
+        &b.base_url,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+            ("client_id", &client),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{t}");
     // A token minted by B is accepted by A (shared signing keys).
     assert_eq!(mcp_call(&a.mcp_url(), t["access_token"].as_str().unwrap()).await, 200);
     // Refresh on A, revoke on B.
-    let (status, t2) = token(&a.base_url, &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap()), ("client_id", &client)]).await;
+    let (status, t2) = token(
+        &a.base_url,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+            ("client_id", &client),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{t2}");
     assert_eq!(mcp_call(&b.mcp_url(), t2["access_token"].as_str().unwrap()).await, 200);
     let refresh2 = t2["refresh_token"].as_str().unwrap();
-    let r = http().post(format!("{}/revoke", b.base_url)).form(&[("token", refresh2), ("client_id", client.as_str())]).send().await.unwrap();
+    let r = http()
+        .post(format!("{}/revoke", b.base_url))
+        .form(&[("token", refresh2), ("client_id", client.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let (status, e) = token(&a.base_url, &[("grant_type", "refresh_token"), ("refresh_token", refresh2), ("client_id", &client)]).await;
+    let (status, e) =
+        token(&a.base_url, &[("grant_type", "refresh_token"), ("refresh_token", refresh2), ("client_id", &client)])
+            .await;
     assert_eq!((status, e["error"].as_str()), (400, Some("invalid_grant")), "revoked on B is revoked on A");
     // The code replayed on A after B redeemed it: refused.
-    let (status, _) = token(&a.base_url, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect), ("code_verifier", &verifier), ("client_id", &client)]).await;
+    let (status, _) = token(
+        &a.base_url,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+            ("client_id", &client),
+        ],
+    )
+    .await;
     assert_eq!(status, 400);
     let rows = pg.psql("oauth_shared", "SELECT count(*) FROM oauth_clients");
     assert_eq!(rows.trim(), "1");
@@ -313,11 +411,25 @@ async fn crash_keeps_clients_and_refresh_tokens(store: &str) {
     let first = notes(store, true, &[]);
     let client = register(&first.base_url, redirect).await;
     let code = auto_code(&first.base_url, &client, redirect, &challenge, &first.mcp_url()).await;
-    let (_, t) = token(&first.base_url, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect), ("code_verifier", &verifier), ("client_id", &client)]).await;
+    let (_, t) = token(
+        &first.base_url,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+            ("client_id", &client),
+        ],
+    )
+    .await;
     let refresh = t["refresh_token"].as_str().expect("a refresh token").to_owned();
     drop(first); // SIGKILL: no shutdown, no flush
     let second = notes(store, true, &[]);
-    let (status, t2) = token(&second.base_url, &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", &client)]).await;
+    let (status, t2) = token(
+        &second.base_url,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", &client)],
+    )
+    .await;
     assert_eq!(status, 200, "the refresh token survived the crash: {t2}");
     // The client survived too: it can start a new authorization.
     let (_, challenge) = pkce();

@@ -48,8 +48,9 @@ fn check(client: Client, transport: &str, scenario: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let server_log = server.as_ref().map(ServerProcess::stderr).unwrap_or_default();
-    let (passed, failed) = passed_failed(&stdout)
-        .unwrap_or_else(|| panic!("no summary line from the client\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver:\n{server_log}"));
+    let (passed, failed) = passed_failed(&stdout).unwrap_or_else(|| {
+        panic!("no summary line from the client\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver:\n{server_log}")
+    });
     println!("{stdout}");
     assert!(
         out.status.success() && failed == 0 && passed > 0,

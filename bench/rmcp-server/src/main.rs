@@ -45,14 +45,16 @@ struct AddServer {
     tool_router: ToolRouter<Self>,
 }
 
-#[tool_router]
 impl AddServer {
     fn new() -> Self {
         Self {
             tool_router: Self::tool_router(),
         }
     }
+}
 
+#[tool_router]
+impl AddServer {
     /// Add two integers.
     #[tool(description = "Add two integers.")]
     fn add(&self, Parameters(AddArgs { a, b }): Parameters<AddArgs>) -> String {

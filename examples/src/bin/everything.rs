@@ -7,8 +7,8 @@
 //! ```
 
 use fastmcp::{
-    CallToolResult, Content, Context, CreateMessageParams, McpError, McpServer, PromptMessage, ResourceContents,
-    Role, ToolDef, mcp_server,
+    CallToolResult, Content, Context, CreateMessageParams, McpError, McpServer, PromptMessage, ResourceContents, Role,
+    ToolDef, mcp_server,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -79,7 +79,9 @@ impl Everything {
     /// Sends three log messages while it runs.
     #[tool]
     async fn test_tool_with_logging(&self, ctx: &Context) -> String {
-        for (i, message) in ["Tool execution started", "Tool processing data", "Tool execution completed"].iter().enumerate() {
+        for (i, message) in
+            ["Tool execution started", "Tool processing data", "Tool execution completed"].iter().enumerate()
+        {
             if i > 0 {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -183,7 +185,11 @@ impl Everything {
     /// A static binary resource (a PNG).
     #[resource(uri = "test://static-binary", name = "static-binary", mime_type = "image/png")]
     fn static_binary(&self) -> ResourceContents {
-        ResourceContents::Blob { uri: "test://static-binary".into(), mime_type: Some("image/png".into()), blob: PNG.into() }
+        ResourceContents::Blob {
+            uri: "test://static-binary".into(),
+            mime_type: Some("image/png".into()),
+            blob: PNG.into(),
+        }
     }
 
     /// A resource clients can subscribe to.
@@ -212,7 +218,10 @@ impl Everything {
 
     /// A prompt embedding a resource.
     #[prompt]
-    fn test_prompt_with_embedded_resource(&self, #[arg(rename = "resourceUri")] resource_uri: String) -> Vec<PromptMessage> {
+    fn test_prompt_with_embedded_resource(
+        &self,
+        #[arg(rename = "resourceUri")] resource_uri: String,
+    ) -> Vec<PromptMessage> {
         vec![
             PromptMessage {
                 role: Role::User,
@@ -270,8 +279,7 @@ async fn main() -> std::io::Result<()> {
         .completion(|_ctx, params| async move {
             // Suggest values that extend what was typed, for the prompt's arguments.
             let typed = params.argument.value;
-            let values: Vec<String> =
-                ["alpha", "beta", "gamma"].iter().map(|s| format!("{typed}{s}")).collect();
+            let values: Vec<String> = ["alpha", "beta", "gamma"].iter().map(|s| format!("{typed}{s}")).collect();
             Ok(fastmcp::CompleteResult {
                 completion: fastmcp::Completion { total: Some(values.len() as u64), values, has_more: Some(false) },
             })

@@ -42,7 +42,9 @@ impl Notes {
     #[tool(annotations(read_only = true))]
     fn whoami(&self, ctx: &Context) -> String {
         match ctx.access_token() {
-            Some(t) => format!("subject={} client={} scopes={}", t.subject, t.client_id.as_deref().unwrap_or("-"), t.scopes),
+            Some(t) => {
+                format!("subject={} client={} scopes={}", t.subject, t.client_id.as_deref().unwrap_or("-"), t.scopes)
+            }
             None => "subject=local user (stdio)".into(),
         }
     }
@@ -78,7 +80,10 @@ impl Notes {
     #[resource(uri = "notes://{id}", mime_type = "application/json", scope = "notes:read")]
     fn note(&self, id: u32) -> Result<String, fastmcp::McpError> {
         let notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
-        let note = notes.iter().find(|n| n.id == id).ok_or_else(|| fastmcp::McpError::resource_not_found(&format!("notes://{id}")))?;
+        let note = notes
+            .iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| fastmcp::McpError::resource_not_found(&format!("notes://{id}")))?;
         serde_json::to_string(note).map_err(|e| fastmcp::McpError::internal(e.to_string()))
     }
 }

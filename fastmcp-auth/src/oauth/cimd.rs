@@ -23,8 +23,23 @@ pub(crate) fn is_document_url(client_id: &str) -> bool {
 
 fn private(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast() || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80 || v6.to_ipv4_mapped().is_some_and(|v4| private(IpAddr::V4(v4))),
+        IpAddr::V4(v4) => {
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| private(IpAddr::V4(v4)))
+        }
     }
 }
 
@@ -56,7 +71,10 @@ impl CimdCache {
             .collect();
         let addr = *addrs.first().ok_or_else(|| format!("{host} has no address"))?;
         if !self.allow_private && addrs.iter().any(|a| private(a.ip())) {
-            return Err(format!("refusing to fetch client metadata from a private or loopback address ({})", addr.ip()));
+            return Err(format!(
+                "refusing to fetch client metadata from a private or loopback address ({})",
+                addr.ip()
+            ));
         }
         // Pin the checked address so a second DNS answer cannot point elsewhere.
         let http = reqwest::Client::builder()
@@ -65,19 +83,27 @@ impl CimdCache {
             .resolve(&host, addr)
             .build()
             .map_err(|e| e.to_string())?;
-        let resp = http.get(url).header("accept", "application/json").send().await.map_err(|e| format!("fetching {url}: {e}"))?;
+        let resp = http
+            .get(url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| format!("fetching {url}: {e}"))?;
         if !resp.status().is_success() {
             return Err(format!("fetching {url}: HTTP {}", resp.status()));
         }
         let ttl = cache_ttl(resp.headers().get(reqwest::header::CACHE_CONTROL).and_then(|v| v.to_str().ok()));
         let body = read_capped(resp, 64 * 1024).await?;
-        let doc: serde_json::Value = serde_json::from_slice(&body).map_err(|e| format!("client metadata is not JSON: {e}"))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| format!("client metadata is not JSON: {e}"))?;
         if doc.get("client_id").and_then(|v| v.as_str()) != Some(url) {
             return Err("the document's client_id does not equal its URL".into());
         }
         let method = doc.get("token_endpoint_auth_method").and_then(|v| v.as_str()).unwrap_or("none");
         if method != "none" {
-            return Err(format!("token_endpoint_auth_method `{method}` is not supported for metadata-document clients (use none)"));
+            return Err(format!(
+                "token_endpoint_auth_method `{method}` is not supported for metadata-document clients (use none)"
+            ));
         }
         let redirect_uris: Vec<String> = doc
             .get("redirect_uris")
@@ -135,7 +161,19 @@ mod tests {
 
     #[test]
     fn private_addresses() {
-        for ip in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1", "169.254.169.254", "0.0.0.0", "::1", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.0.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "100.64.0.1",
+        ] {
             assert!(private(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["93.184.216.34", "2606:4700::1111"] {

@@ -45,10 +45,16 @@ pub async fn check_store(store: Arc<dyn Store>) {
 
     store.put_code("k1".into(), grant("c1"), "fam1".into(), now + 60).await.unwrap();
     store.put_refresh("r0".into(), grant("c1"), "fam1".into(), now + 600).await.unwrap();
-    assert!(matches!(store.redeem_code("k1", now).await.unwrap(), CodeRedemption::Fresh { ref family, .. } if family == "fam1"));
+    assert!(
+        matches!(store.redeem_code("k1", now).await.unwrap(), CodeRedemption::Fresh { ref family, .. } if family == "fam1")
+    );
     assert_eq!(store.redeem_code("k1", now).await.unwrap(), CodeRedemption::Replayed, "a code redeems once");
     assert!(store.family_revoked("fam1").await.unwrap(), "a replay revokes the family");
-    assert_eq!(store.rotate_refresh("r0", now).await.unwrap(), RefreshRotation::Invalid, "tokens of a revoked family are dead");
+    assert_eq!(
+        store.rotate_refresh("r0", now).await.unwrap(),
+        RefreshRotation::Invalid,
+        "tokens of a revoked family are dead"
+    );
     assert_eq!(store.redeem_code("unknown", now).await.unwrap(), CodeRedemption::Invalid);
     store.put_code("k2".into(), grant("c1"), "fam2".into(), now - 1).await.unwrap();
     assert_eq!(store.redeem_code("k2", now).await.unwrap(), CodeRedemption::Invalid, "expired codes");
@@ -59,7 +65,11 @@ pub async fn check_store(store: Arc<dyn Store>) {
     store.put_refresh("r2".into(), grant("c1"), "fam3".into(), now + 600).await.unwrap();
     assert!(store.get_refresh("r1", now).await.unwrap().is_none(), "a rotated token is no longer active");
     assert_eq!(store.rotate_refresh("r1", now).await.unwrap(), RefreshRotation::Reused, "reuse is detected");
-    assert_eq!(store.rotate_refresh("r2", now).await.unwrap(), RefreshRotation::Invalid, "reuse revokes the whole family");
+    assert_eq!(
+        store.rotate_refresh("r2", now).await.unwrap(),
+        RefreshRotation::Invalid,
+        "reuse revokes the whole family"
+    );
     store.put_refresh("r3".into(), grant("c1"), "fam4".into(), now + 600).await.unwrap();
     store.revoke_family("fam4", now).await.unwrap();
     assert!(store.get_refresh("r3", now).await.unwrap().is_none(), "revocation");
@@ -72,8 +82,14 @@ pub async fn check_store(store: Arc<dyn Store>) {
     store.put_user("bob".into(), "h2".into(), now).await.unwrap();
     assert_eq!(store.get_user("bob").await.unwrap().as_deref(), Some("h2"));
 
-    store.put_key(StoredKey { kid: "old".into(), private_key: "x".into(), created_at: now - 10, retired_at: None }).await.unwrap();
-    store.put_key(StoredKey { kid: "new".into(), private_key: "y".into(), created_at: now, retired_at: None }).await.unwrap();
+    store
+        .put_key(StoredKey { kid: "old".into(), private_key: "x".into(), created_at: now - 10, retired_at: None })
+        .await
+        .unwrap();
+    store
+        .put_key(StoredKey { kid: "new".into(), private_key: "y".into(), created_at: now, retired_at: None })
+        .await
+        .unwrap();
     store.retire_keys_except("new", now).await.unwrap();
     let keys = store.keys().await.unwrap();
     assert_eq!(keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["new", "old"], "newest first");

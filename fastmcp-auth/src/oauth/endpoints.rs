@@ -56,7 +56,8 @@ fn oauth_error(status: StatusCode, error: &'static str, description: impl Into<S
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let mut r = (self.status, axum::Json(json!({ "error": self.error, "error_description": self.description }))).into_response();
+        let mut r = (self.status, axum::Json(json!({ "error": self.error, "error_description": self.description })))
+            .into_response();
         no_store(&mut r);
         if self.error == "invalid_client" {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"token\""));
@@ -117,7 +118,9 @@ impl OAuthServer {
             Some(u) => format!("'self' {}", u.origin().ascii_serialization()),
             None => "'self'".into(),
         };
-        let csp = format!("default-src 'none'; style-src 'unsafe-inline'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'");
+        let csp = format!(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        );
         if let Ok(v) = HeaderValue::from_str(&csp) {
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
@@ -177,10 +180,8 @@ pub(crate) fn router(server: OAuthServer) -> Router {
     let s = server;
     let issuer_path = crate::metadata::split_origin(&s.inner.settings.issuer).1.trim_end_matches('/').to_owned();
     let mut r = Router::new();
-    let mut metadata_paths = vec![
-        "/.well-known/oauth-authorization-server".to_owned(),
-        "/.well-known/openid-configuration".to_owned(),
-    ];
+    let mut metadata_paths =
+        vec!["/.well-known/oauth-authorization-server".to_owned(), "/.well-known/openid-configuration".to_owned()];
     if !issuer_path.is_empty() {
         metadata_paths.push(format!("/.well-known/oauth-authorization-server{issuer_path}"));
         metadata_paths.push(format!("{issuer_path}/.well-known/openid-configuration"));
@@ -208,11 +209,20 @@ pub(crate) fn router(server: OAuthServer) -> Router {
             .post(move |h: HeaderMap, body: String| async move { consent_submit(s7, h, body).await }),
     );
     let s8 = s.clone();
-    r = r.route("/token", post(move |h: HeaderMap, f: Form<HashMap<String, String>>| async move { token(s8, h, f.0).await }));
+    r = r.route(
+        "/token",
+        post(move |h: HeaderMap, f: Form<HashMap<String, String>>| async move { token(s8, h, f.0).await }),
+    );
     let s9 = s.clone();
-    r = r.route("/revoke", post(move |h: HeaderMap, f: Form<HashMap<String, String>>| async move { revoke(s9, h, f.0).await }));
+    r = r.route(
+        "/revoke",
+        post(move |h: HeaderMap, f: Form<HashMap<String, String>>| async move { revoke(s9, h, f.0).await }),
+    );
     let s10 = s;
-    r.route("/introspect", post(move |h: HeaderMap, f: Form<HashMap<String, String>>| async move { introspect(s10, h, f.0).await }))
+    r.route(
+        "/introspect",
+        post(move |h: HeaderMap, f: Form<HashMap<String, String>>| async move { introspect(s10, h, f.0).await }),
+    )
 }
 
 fn json_ok(v: Value) -> Response {
@@ -223,7 +233,12 @@ fn json_ok(v: Value) -> Response {
 
 fn unavailable(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "authorization server storage failure");
-    oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the authorization server cannot reach its storage").into_response()
+    oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the authorization server cannot reach its storage",
+    )
+    .into_response()
 }
 
 async fn jwks(s: OAuthServer) -> Response {
@@ -254,7 +269,10 @@ async fn register(s: OAuthServer, req: Request) -> Response {
         .unwrap_or_else(|| "unknown".into());
     let headers = req.headers().clone();
     match &s.inner.settings.registration {
-        Registration::Closed => return oauth_error(StatusCode::FORBIDDEN, "access_denied", "dynamic client registration is disabled").into_response(),
+        Registration::Closed => {
+            return oauth_error(StatusCode::FORBIDDEN, "access_denied", "dynamic client registration is disabled")
+                .into_response();
+        }
         Registration::Token(expected) => {
             let presented = headers
                 .get(header::AUTHORIZATION)
@@ -262,45 +280,90 @@ async fn register(s: OAuthServer, req: Request) -> Response {
                 .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
                 .unwrap_or_default();
             if !bool::from(crate::sha256(presented.as_bytes()).ct_eq(&crate::sha256(expected.as_bytes()))) {
-                return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "registration requires a valid initial access token").into_response();
+                return oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    "registration requires a valid initial access token",
+                )
+                .into_response();
             }
         }
         Registration::Open => {}
     }
     if !s.inner.registrations.allow(&ip) {
-        let mut r = oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "too many registrations; try again later").into_response();
+        let mut r =
+            oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "too many registrations; try again later")
+                .into_response();
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         return r;
     }
     let body = match axum::body::to_bytes(req.into_body(), 64 * 1024).await {
         Ok(b) => b,
-        Err(_) => return oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_client_metadata", "registration request too large").into_response(),
+        Err(_) => {
+            return oauth_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_client_metadata",
+                "registration request too large",
+            )
+            .into_response();
+        }
     };
     let meta: RegistrationRequest = match serde_json::from_slice(&body) {
         Ok(m) => m,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", format!("invalid registration JSON: {e}")).into_response(),
+        Err(e) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_client_metadata",
+                format!("invalid registration JSON: {e}"),
+            )
+            .into_response();
+        }
     };
     let method = meta.token_endpoint_auth_method.clone().unwrap_or_else(|| "none".into());
     if !["none", "client_secret_basic", "client_secret_post"].contains(&method.as_str()) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", format!("token_endpoint_auth_method `{method}` is not supported")).into_response();
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_metadata",
+            format!("token_endpoint_auth_method `{method}` is not supported"),
+        )
+        .into_response();
     }
     let confidential = method != "none";
-    let grant_types = meta.grant_types.clone().unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
+    let grant_types =
+        meta.grant_types.clone().unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
     for g in &grant_types {
         match g.as_str() {
             "authorization_code" | "refresh_token" => {}
             "client_credentials" if confidential => {}
             "client_credentials" => {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", "client_credentials needs a confidential client (client_secret_basic or client_secret_post)").into_response();
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_client_metadata",
+                    "client_credentials needs a confidential client (client_secret_basic or client_secret_post)",
+                )
+                .into_response();
             }
-            other => return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", format!("grant type `{other}` is not supported")).into_response(),
+            other => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_client_metadata",
+                    format!("grant type `{other}` is not supported"),
+                )
+                .into_response();
+            }
         }
     }
     if meta.response_types.as_ref().is_some_and(|r| r.iter().any(|t| t != "code")) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", "only response_type `code` is supported").into_response();
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_metadata",
+            "only response_type `code` is supported",
+        )
+        .into_response();
     }
     if grant_types.iter().any(|g| g == "authorization_code") && meta.redirect_uris.is_empty() {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_redirect_uri", "redirect_uris is required").into_response();
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_redirect_uri", "redirect_uris is required")
+            .into_response();
     }
     for u in &meta.redirect_uris {
         if let Err(e) = redirect::validate(u) {
@@ -310,7 +373,12 @@ async fn register(s: OAuthServer, req: Request) -> Response {
     if let Some(scope) = &meta.scope {
         let unknown = s.inner.settings.scopes_supported.missing(&ScopeSet::parse(scope));
         if !s.inner.settings.scopes_supported.is_empty() && !unknown.is_empty() {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", format!("unknown scope(s) `{unknown}`")).into_response();
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_client_metadata",
+                format!("unknown scope(s) `{unknown}`"),
+            )
+            .into_response();
         }
     }
     let store = match s.ready().await {
@@ -375,7 +443,8 @@ fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
 impl OAuthServer {
     fn redirect_error(&self, redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> Response {
         tracing::info!(%error, %description, "authorization request denied");
-        let mut params = vec![("error", error), ("error_description", description), ("iss", self.inner.settings.issuer.as_str())];
+        let mut params =
+            vec![("error", error), ("error_description", description), ("iss", self.inner.settings.issuer.as_str())];
         if let Some(st) = state {
             params.push(("state", st));
         }
@@ -385,7 +454,10 @@ impl OAuthServer {
     /// Issues the code for a completed request and sends the browser back to the client.
     async fn finish(&self, store: &Arc<dyn Store>, id_hash: &str, user_id: &str, scope: &str) -> Response {
         let Ok(Some(pending)) = store.take_pending(id_hash).await else {
-            return self.error_page(StatusCode::BAD_REQUEST, "This authorization request has expired or was already completed. Start again from the application.");
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "This authorization request has expired or was already completed. Start again from the application.",
+            );
         };
         let code = random_token(32);
         let grant = Grant { user_id: user_id.to_owned(), scope: scope.to_owned(), ..pending.grant.clone() };
@@ -411,15 +483,32 @@ async fn authorize(s: OAuthServer, q: HashMap<String, String>) -> Response {
     };
     let client = match s.client(&store, client_id).await {
         Ok(Some(c)) => c,
-        Ok(None) => return s.error_page(StatusCode::BAD_REQUEST, "Unknown client: this application is not registered with this server."),
-        Err(e) => return s.error_page(StatusCode::BAD_REQUEST, &format!("The client's metadata could not be used: {e}")),
+        Ok(None) => {
+            return s.error_page(
+                StatusCode::BAD_REQUEST,
+                "Unknown client: this application is not registered with this server.",
+            );
+        }
+        Err(e) => {
+            return s.error_page(StatusCode::BAD_REQUEST, &format!("The client's metadata could not be used: {e}"));
+        }
     };
     // Until the redirect URI is known to be the client's, errors are shown here, never redirected.
     let redirect_uri = match q.get("redirect_uri") {
         Some(r) if redirect::matches(&client.redirect_uris, r) => r.clone(),
-        Some(_) => return s.error_page(StatusCode::BAD_REQUEST, "The redirect URI does not match the ones registered for this client."),
+        Some(_) => {
+            return s.error_page(
+                StatusCode::BAD_REQUEST,
+                "The redirect URI does not match the ones registered for this client.",
+            );
+        }
         None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
-        None => return s.error_page(StatusCode::BAD_REQUEST, "The request has no redirect_uri and the client registered several."),
+        None => {
+            return s.error_page(
+                StatusCode::BAD_REQUEST,
+                "The request has no redirect_uri and the client registered several.",
+            );
+        }
     };
     let state = q.get("state").map(String::as_str);
     let fail = |error: &str, description: &str| s.redirect_error(&redirect_uri, state, error, description);
@@ -453,12 +542,16 @@ async fn authorize(s: OAuthServer, q: HashMap<String, String>) -> Response {
     let unknown = settings.scopes_supported.missing(&requested);
     if !settings.scopes_supported.is_empty() && !unknown.is_empty() {
         // OIDC clients ask for openid/offline_access; those are not ours to refuse.
-        let unknown: ScopeSet = unknown.iter().filter(|s| !matches!(*s, "openid" | "offline_access" | "profile" | "email")).collect();
+        let unknown: ScopeSet =
+            unknown.iter().filter(|s| !matches!(*s, "openid" | "offline_access" | "profile" | "email")).collect();
         if !unknown.is_empty() {
             return fail("invalid_scope", &format!("unknown scope(s): {unknown}"));
         }
     }
-    let requested: ScopeSet = requested.iter().filter(|sc| settings.scopes_supported.is_empty() || settings.scopes_supported.contains(sc)).collect();
+    let requested: ScopeSet = requested
+        .iter()
+        .filter(|sc| settings.scopes_supported.is_empty() || settings.scopes_supported.contains(sc))
+        .collect();
     let request_id = random_token(24);
     let pending = PendingRequest {
         grant: Grant {
@@ -493,7 +586,10 @@ async fn pending_of(s: &OAuthServer, request: &str) -> Result<(Arc<dyn Store>, S
     let id_hash = digest(request);
     match store.get_pending(&id_hash).await {
         Ok(Some(p)) => Ok((store, id_hash, p)),
-        Ok(None) => Err(s.error_page(StatusCode::BAD_REQUEST, "This authorization request has expired or was already completed. Start again from the application.")),
+        Ok(None) => Err(s.error_page(
+            StatusCode::BAD_REQUEST,
+            "This authorization request has expired or was already completed. Start again from the application.",
+        )),
         Err(e) => Err(unavailable(e)),
     }
 }
@@ -509,7 +605,13 @@ async fn login_page(s: OAuthServer, q: HashMap<String, String>) -> Response {
         Err(r) => return r,
     };
     let name = client_name(&s, &store, &pending.grant.client_id).await;
-    let html = s.inner.pages.login(&LoginPage { client_name: &name, request: &request, csrf: &pending.csrf, error: None, username: "" });
+    let html = s.inner.pages.login(&LoginPage {
+        client_name: &name,
+        request: &request,
+        csrf: &pending.csrf,
+        error: None,
+        username: "",
+    });
     let mut r = s.page(StatusCode::OK, html, Some(&pending.grant.redirect_uri));
     s.set_csrf_cookie(&mut r, &pending.csrf);
     r
@@ -523,7 +625,10 @@ async fn login_submit(s: OAuthServer, headers: HeaderMap, form: HashMap<String, 
         Err(r) => return r,
     };
     if !s.csrf_ok(&headers, &get("csrf"), &pending) {
-        return s.error_page(StatusCode::FORBIDDEN, "The form could not be verified (CSRF check failed). Start again from the application.");
+        return s.error_page(
+            StatusCode::FORBIDDEN,
+            "The form could not be verified (CSRF check failed). Start again from the application.",
+        );
     }
     let authenticator: Arc<dyn super::Authenticator> =
         s.inner.authenticator.clone().unwrap_or_else(|| Arc::new(super::StoreUsers::new(store.clone())));
@@ -541,7 +646,8 @@ async fn login_submit(s: OAuthServer, headers: HeaderMap, form: HashMap<String, 
                     }
                 }
             }
-            let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, format!("consent?request={request}"))]).into_response();
+            let mut r =
+                (StatusCode::SEE_OTHER, [(header::LOCATION, format!("consent?request={request}"))]).into_response();
             no_store(&mut r);
             r
         }
@@ -572,10 +678,12 @@ async fn consent_page(s: OAuthServer, q: HashMap<String, String>) -> Response {
         return r;
     };
     let name = client_name(&s, &store, &pending.grant.client_id).await;
-    let host = url::Url::parse(&pending.grant.redirect_uri).ok().and_then(|u| u.host_str().map(|h| match u.port() {
-        Some(p) => format!("{h}:{p}"),
-        None => h.to_owned(),
-    }));
+    let host = url::Url::parse(&pending.grant.redirect_uri).ok().and_then(|u| {
+        u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        })
+    });
     let scopes: Vec<String> = ScopeSet::parse(&pending.grant.scope).iter().map(str::to_owned).collect();
     let html = s.inner.pages.consent(&ConsentPage {
         client_name: &name,
@@ -599,7 +707,10 @@ async fn consent_submit(s: OAuthServer, headers: HeaderMap, body: String) -> Res
         Err(r) => return r,
     };
     if !s.csrf_ok(&headers, &get("csrf"), &pending) {
-        return s.error_page(StatusCode::FORBIDDEN, "The form could not be verified (CSRF check failed). Start again from the application.");
+        return s.error_page(
+            StatusCode::FORBIDDEN,
+            "The form could not be verified (CSRF check failed). Start again from the application.",
+        );
     }
     let Some(user) = pending.user_id.clone() else {
         return s.error_page(StatusCode::FORBIDDEN, "Sign in first.");
@@ -610,7 +721,8 @@ async fn consent_submit(s: OAuthServer, headers: HeaderMap, body: String) -> Res
         return s.redirect_error(&pending.grant.redirect_uri, state, "access_denied", "the user denied the request");
     }
     let requested = ScopeSet::parse(&pending.grant.scope);
-    let chosen: ScopeSet = pairs.iter().filter(|(k, _)| k == "scope").map(|(_, v)| v.clone()).filter(|v| requested.contains(v)).collect();
+    let chosen: ScopeSet =
+        pairs.iter().filter(|(k, _)| k == "scope").map(|(_, v)| v.clone()).filter(|v| requested.contains(v)).collect();
     if chosen.is_empty() && !requested.is_empty() {
         let _ = store.take_pending(&id_hash).await;
         return s.redirect_error(&pending.grant.redirect_uri, state, "access_denied", "no permissions were approved");
@@ -637,10 +749,17 @@ async fn authenticate_client(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
         .map(|b| {
-            let decoded = base64::engine::general_purpose::STANDARD.decode(b.trim()).map_err(|_| invalid("malformed Basic credentials"))?;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .map_err(|_| invalid("malformed Basic credentials"))?;
             let text = String::from_utf8(decoded).map_err(|_| invalid("malformed Basic credentials"))?;
             let (id, secret) = text.split_once(':').ok_or_else(|| invalid("malformed Basic credentials"))?;
-            let dec = |x: &str| url::form_urlencoded::parse(format!("v={x}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let dec = |x: &str| {
+                url::form_urlencoded::parse(format!("v={x}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
             Ok::<_, OAuthError>((dec(id), Some(dec(secret)), "client_secret_basic"))
         })
         .transpose()?;
@@ -652,14 +771,19 @@ async fn authenticate_client(
             (None, _) => return Err(invalid("client authentication is required")),
         },
     };
-    let client = s.client(store, &client_id).await.map_err(|e| invalid(&e))?.ok_or_else(|| invalid("unknown client"))?;
+    let client =
+        s.client(store, &client_id).await.map_err(|e| invalid(&e))?.ok_or_else(|| invalid("unknown client"))?;
     match (&client.secret_hash, secret) {
         (None, None) if client.auth_method == "none" => Ok(client),
         (Some(hash), Some(secret)) => {
             if client.auth_method != method {
                 return Err(invalid(&format!("this client authenticates with {}", client.auth_method)));
             }
-            if bool::from(digest(&secret).as_bytes().ct_eq(hash.as_bytes())) { Ok(client) } else { Err(invalid("client authentication failed")) }
+            if bool::from(digest(&secret).as_bytes().ct_eq(hash.as_bytes())) {
+                Ok(client)
+            } else {
+                Err(invalid("client authentication failed"))
+            }
         }
         (Some(_), None) => Err(invalid("this client must authenticate with its secret")),
         (None, Some(_)) => Err(invalid("this client has no secret")),
@@ -696,7 +820,8 @@ impl OAuthServer {
             Ok(t) => t,
             Err(e) => return unavailable(e),
         };
-        let mut out = json!({ "access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": grant.scope });
+        let mut out =
+            json!({ "access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": grant.scope });
         if let Some(family) = family {
             let refresh = random_token(32);
             let expires = now_unix() + self.inner.settings.refresh_token_ttl.as_secs();
@@ -711,7 +836,8 @@ impl OAuthServer {
 
 /// RFC 7636: BASE64URL(SHA256(verifier)) == challenge; verifier 43–128 unreserved characters.
 fn pkce_ok(verifier: &str, challenge: &str) -> bool {
-    let valid = (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    let valid = (43..=128).contains(&verifier.len())
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
     let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::sha256(verifier.as_bytes()));
     valid && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes()))
 }
@@ -757,7 +883,12 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
             }
             if let Some(r) = form.get("resource") {
                 if *r != grant.resource {
-                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_target", "resource differs from the authorization request").into_response();
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_target",
+                        "resource differs from the authorization request",
+                    )
+                    .into_response();
                 }
             }
             let refresh = client.grant_types.iter().any(|g| g == "refresh_token").then_some(family.as_str());
@@ -780,36 +911,68 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
             if let Some(scope) = form.get("scope").filter(|s| !s.trim().is_empty()) {
                 let asked = ScopeSet::parse(scope);
                 if !ScopeSet::parse(&grant.scope).contains_all(&asked) {
-                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "a refresh cannot widen the granted scope").into_response();
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_scope",
+                        "a refresh cannot widen the granted scope",
+                    )
+                    .into_response();
                 }
                 grant.scope = asked.to_string();
             }
             if let Some(r) = form.get("resource") {
                 if *r != grant.resource {
-                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_target", "resource differs from the original grant").into_response();
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_target",
+                        "resource differs from the original grant",
+                    )
+                    .into_response();
                 }
             }
             s.tokens(&store, &grant, Some(&family)).await
         }
         "client_credentials" => {
             if client.secret_hash.is_none() || !client.grant_types.iter().any(|g| g == "client_credentials") {
-                return oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "client_credentials is only for confidential clients registered for it").into_response();
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "unauthorized_client",
+                    "client_credentials is only for confidential clients registered for it",
+                )
+                .into_response();
             }
             let settings = &s.inner.settings;
-            let scope = form.get("scope").map(|s| ScopeSet::parse(s)).unwrap_or_else(|| client.scope.as_deref().map(ScopeSet::parse).unwrap_or_default());
+            let scope = form
+                .get("scope")
+                .map(|s| ScopeSet::parse(s))
+                .unwrap_or_else(|| client.scope.as_deref().map(ScopeSet::parse).unwrap_or_default());
             if !settings.scopes_supported.is_empty() && !settings.scopes_supported.contains_all(&scope) {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "unknown scope").into_response();
             }
             let resource = match form.get("resource") {
                 Some(r) if settings.resources.contains(r) => r.clone(),
-                Some(_) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_target", "unknown resource").into_response(),
+                Some(_) => {
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_target", "unknown resource").into_response();
+                }
                 None => settings.resources[0].clone(),
             };
-            let grant = Grant { client_id: client.client_id.clone(), user_id: String::new(), scope: scope.to_string(), resource, redirect_uri: String::new(), code_challenge: String::new() };
+            let grant = Grant {
+                client_id: client.client_id.clone(),
+                user_id: String::new(),
+                scope: scope.to_string(),
+                resource,
+                redirect_uri: String::new(),
+                code_challenge: String::new(),
+            };
             s.tokens(&store, &grant, None).await
         }
         "" => oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required").into_response(),
-        other => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("grant_type `{other}` is not supported")).into_response(),
+        other => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type `{other}` is not supported"),
+        )
+        .into_response(),
     }
 }
 
@@ -848,7 +1011,12 @@ async fn introspect(s: OAuthServer, headers: HeaderMap, form: HashMap<String, St
         Err(e) => return e.into_response(),
     };
     if client.secret_hash.is_none() {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "introspection is for authenticated (confidential) clients").into_response();
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "introspection is for authenticated (confidential) clients",
+        )
+        .into_response();
     }
     let token = form.get("token").cloned().unwrap_or_default();
     let now = now_unix();
@@ -875,8 +1043,14 @@ mod tests {
     #[test]
     fn pkce_s256() {
         // RFC 7636 appendix B.
-        assert!(super::pkce_ok("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
-        assert!(!super::pkce_ok("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert!(super::pkce_ok(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!super::pkce_ok(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
         assert!(!super::pkce_ok("short", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
     }
 }

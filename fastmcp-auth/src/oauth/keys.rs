@@ -2,8 +2,8 @@
 //! signing, older ones published until the rotation overlap ends.
 
 use super::store::{Store, StoreError, StoredKey};
-use crate::jwks::{KeySet, VerificationKey};
 use crate::KeyProvider;
+use crate::jwks::{KeySet, VerificationKey};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine as _;
@@ -43,7 +43,13 @@ impl SigningKey {
             alg: Some(Algorithm::ES256),
             kty: "EC",
         };
-        Ok(SigningKey { kid: k.kid.clone(), encoding: Arc::new(EncodingKey::from_ec_der(&der)), jwk, verification, retired: k.retired_at.is_some() })
+        Ok(SigningKey {
+            kid: k.kid.clone(),
+            encoding: Arc::new(EncodingKey::from_ec_der(&der)),
+            jwk,
+            verification,
+            retired: k.retired_at.is_some(),
+        })
     }
 
     /// The key for signing.
@@ -54,7 +60,8 @@ impl SigningKey {
 
 /// Generates a new ES256 key for the store.
 pub fn generate(now: u64) -> Result<StoredKey, String> {
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).map_err(|e| e.to_string())?;
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+        .map_err(|e| e.to_string())?;
     Ok(StoredKey {
         kid: super::random_token(12),
         private_key: base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref()),
@@ -92,7 +99,11 @@ impl Keys {
         let stored = self.store.keys().await?;
         let all: Vec<SigningKey> = stored
             .iter()
-            .filter_map(|k| SigningKey::from_stored(k).map_err(|e| tracing::error!(kid = %k.kid, error = %e, "unusable signing key")).ok())
+            .filter_map(|k| {
+                SigningKey::from_stored(k)
+                    .map_err(|e| tracing::error!(kid = %k.kid, error = %e, "unusable signing key"))
+                    .ok()
+            })
             .collect();
         let signing = all.iter().find(|k| !k.retired).cloned();
         let set = Arc::new(KeySet::new(all.iter().map(|k| k.verification.clone()).collect()));

@@ -62,7 +62,13 @@ impl Store for MemoryStore {
         let now = crate::now_unix();
         ready(self.with(|t| t.pending.remove(id_hash).filter(|(_, exp)| *exp > now).map(|(r, _)| r)))
     }
-    fn put_code(&self, code_hash: String, grant: Grant, family: String, expires_at: u64) -> BoxFuture<'_, StoreResult<()>> {
+    fn put_code(
+        &self,
+        code_hash: String,
+        grant: Grant,
+        family: String,
+        expires_at: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
         ready(self.with(|t| {
             t.codes.insert(code_hash, (grant, family, expires_at, None));
         }))
@@ -82,14 +88,22 @@ impl Store for MemoryStore {
             CodeRedemption::Fresh { grant: grant.clone(), family: family.clone() }
         }))
     }
-    fn put_refresh(&self, token_hash: String, grant: Grant, family: String, expires_at: u64) -> BoxFuture<'_, StoreResult<()>> {
+    fn put_refresh(
+        &self,
+        token_hash: String,
+        grant: Grant,
+        family: String,
+        expires_at: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
         ready(self.with(|t| {
             t.refresh.insert(token_hash, (grant, family, expires_at, None));
         }))
     }
     fn rotate_refresh<'a>(&'a self, token_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<RefreshRotation>> {
         ready(self.with(|t| {
-            let Some((grant, family, exp, rotated)) = t.refresh.get_mut(token_hash) else { return RefreshRotation::Invalid };
+            let Some((grant, family, exp, rotated)) = t.refresh.get_mut(token_hash) else {
+                return RefreshRotation::Invalid;
+            };
             let (grant, family) = (grant.clone(), family.clone());
             if rotated.is_some() {
                 revoke(t, &family, now);
@@ -114,7 +128,13 @@ impl Store for MemoryStore {
     fn family_revoked<'a>(&'a self, family: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
         ready(self.with(|t| t.families.contains_key(family)))
     }
-    fn put_consent(&self, user_id: String, client_id: String, scope: String, _now: u64) -> BoxFuture<'_, StoreResult<()>> {
+    fn put_consent(
+        &self,
+        user_id: String,
+        client_id: String,
+        scope: String,
+        _now: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
         ready(self.with(|t| {
             t.consents.insert((user_id, client_id), scope);
         }))

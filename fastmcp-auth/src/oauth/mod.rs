@@ -77,7 +77,10 @@ impl StoreLocation {
         } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             Ok(StoreLocation::Postgres(s.to_owned()))
         } else {
-            Err(ConfigError::new(format!("store: `{}` is not `memory`, `sqlite:<path>` or a postgres:// URL", redact(s))))
+            Err(ConfigError::new(format!(
+                "store: `{}` is not `memory`, `sqlite:<path>` or a postgres:// URL",
+                redact(s)
+            )))
         }
     }
 }
@@ -219,7 +222,13 @@ pub struct OAuthServerBuilder {
 impl OAuthServer {
     /// Starts a builder.
     pub fn builder(settings: OAuthSettings) -> OAuthServerBuilder {
-        OAuthServerBuilder { settings, location: StoreLocation::Memory, store: None, authenticator: None, pages: Arc::new(DefaultPages) }
+        OAuthServerBuilder {
+            settings,
+            location: StoreLocation::Memory,
+            store: None,
+            authenticator: None,
+            pages: Arc::new(DefaultPages),
+        }
     }
 
     /// The settings.
@@ -243,9 +252,14 @@ impl OAuthServer {
                     StoreLocation::Sqlite(path) => {
                         Arc::new(SqlStore::connect(&format!("sqlite:{path}")).await.map_err(|e| ConfigError::new(e.0))?)
                     }
-                    StoreLocation::Postgres(url) => Arc::new(SqlStore::connect(url).await.map_err(|e| ConfigError::new(e.0))?),
+                    StoreLocation::Postgres(url) => {
+                        Arc::new(SqlStore::connect(url).await.map_err(|e| ConfigError::new(e.0))?)
+                    }
                 };
-                store.migrate().await.map_err(|e| ConfigError::new(format!("creating the OAuth tables failed: {e}")))?;
+                store
+                    .migrate()
+                    .await
+                    .map_err(|e| ConfigError::new(format!("creating the OAuth tables failed: {e}")))?;
                 Ok::<_, ConfigError>(store)
             })
             .await?
@@ -271,12 +285,17 @@ impl OAuthServer {
             let hash = hash_password(password).map_err(ConfigError::new)?;
             store.put_user(user.clone(), hash, now).await.map_err(|e| ConfigError::new(e.0))?;
         }
-        if self.inner.settings.users.is_empty() && self.inner.authenticator.is_none() && store.get_user("admin").await.map_err(|e| ConfigError::new(e.0))?.is_none() {
+        if self.inner.settings.users.is_empty()
+            && self.inner.authenticator.is_none()
+            && store.get_user("admin").await.map_err(|e| ConfigError::new(e.0))?.is_none()
+        {
             let password = random_token(12);
             let hash = hash_password(&password).map_err(ConfigError::new)?;
             store.put_user("admin".into(), hash, now).await.map_err(|e| ConfigError::new(e.0))?;
             // The one time this password exists in clear: the console of the person starting the server.
-            eprintln!("fastmcp: created the development user `admin` with password `{password}` (set FASTMCP_SERVER_AUTH_OAUTH_USERS to choose users)");
+            eprintln!(
+                "fastmcp: created the development user `admin` with password `{password}` (set FASTMCP_SERVER_AUTH_OAUTH_USERS to choose users)"
+            );
         }
         Ok(())
     }

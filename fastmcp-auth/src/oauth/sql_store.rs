@@ -84,7 +84,11 @@ fn grant_of(row: &AnyRow, col: &str) -> StoreResult<Grant> {
 impl Store for SqlStore {
     fn migrate(&self) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            for statement in MIGRATION.split(';').map(str::trim).filter(|s| !s.is_empty() && !s.lines().all(|l| l.trim_start().starts_with("--"))) {
+            for statement in MIGRATION
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && !s.lines().all(|l| l.trim_start().starts_with("--")))
+            {
                 sqlx::query(statement).execute(&self.pool).await.map_err(err)?;
             }
             Ok(())
@@ -93,14 +97,16 @@ impl Store for SqlStore {
 
     fn put_client(&self, c: ClientRecord) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query("INSERT INTO oauth_clients (client_id, secret_hash, metadata, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(c.client_id.clone())
-                .bind(c.secret_hash.clone())
-                .bind(json(&c)?)
-                .bind(i(c.created_at))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
+            sqlx::query(
+                "INSERT INTO oauth_clients (client_id, secret_hash, metadata, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(c.client_id.clone())
+            .bind(c.secret_hash.clone())
+            .bind(json(&c)?)
+            .bind(i(c.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
             Ok(())
         })
     }
@@ -120,7 +126,13 @@ impl Store for SqlStore {
         Box::pin(async move {
             let upsert = "INSERT INTO oauth_pending (id_hash, request, expires_at) VALUES ($1, $2, $3) \
                           ON CONFLICT (id_hash) DO UPDATE SET request = excluded.request, expires_at = excluded.expires_at";
-            sqlx::query(upsert).bind(id_hash).bind(json(&request)?).bind(i(expires_at)).execute(&self.pool).await.map_err(err)?;
+            sqlx::query(upsert)
+                .bind(id_hash)
+                .bind(json(&request)?)
+                .bind(i(expires_at))
+                .execute(&self.pool)
+                .await
+                .map_err(err)?;
             Ok(())
         })
     }
@@ -149,7 +161,13 @@ impl Store for SqlStore {
         })
     }
 
-    fn put_code(&self, code_hash: String, grant: Grant, family: String, expires_at: u64) -> BoxFuture<'_, StoreResult<()>> {
+    fn put_code(
+        &self,
+        code_hash: String,
+        grant: Grant,
+        family: String,
+        expires_at: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
             sqlx::query("INSERT INTO oauth_codes (code_hash, grant_data, family, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(code_hash)
@@ -173,7 +191,10 @@ impl Store for SqlStore {
                 .await
                 .map_err(err)?;
             if let Some(row) = won {
-                return Ok(CodeRedemption::Fresh { grant: grant_of(&row, "grant_data")?, family: row.try_get("family").map_err(err)? });
+                return Ok(CodeRedemption::Fresh {
+                    grant: grant_of(&row, "grant_data")?,
+                    family: row.try_get("family").map_err(err)?,
+                });
             }
             let used = sqlx::query("SELECT family FROM oauth_codes WHERE code_hash = $1 AND used_at IS NOT NULL")
                 .bind(code_hash)
@@ -191,16 +212,24 @@ impl Store for SqlStore {
         })
     }
 
-    fn put_refresh(&self, token_hash: String, grant: Grant, family: String, expires_at: u64) -> BoxFuture<'_, StoreResult<()>> {
+    fn put_refresh(
+        &self,
+        token_hash: String,
+        grant: Grant,
+        family: String,
+        expires_at: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query("INSERT INTO oauth_refresh_tokens (token_hash, family, grant_data, expires_at) VALUES ($1, $2, $3, $4)")
-                .bind(token_hash)
-                .bind(family)
-                .bind(json(&grant)?)
-                .bind(i(expires_at))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
+            sqlx::query(
+                "INSERT INTO oauth_refresh_tokens (token_hash, family, grant_data, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(family)
+            .bind(json(&grant)?)
+            .bind(i(expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
             Ok(())
         })
     }
@@ -217,13 +246,17 @@ impl Store for SqlStore {
             .await
             .map_err(err)?;
             if let Some(row) = won {
-                return Ok(RefreshRotation::Rotated { grant: grant_of(&row, "grant_data")?, family: row.try_get("family").map_err(err)? });
+                return Ok(RefreshRotation::Rotated {
+                    grant: grant_of(&row, "grant_data")?,
+                    family: row.try_get("family").map_err(err)?,
+                });
             }
-            let rotated = sqlx::query("SELECT family FROM oauth_refresh_tokens WHERE token_hash = $1 AND rotated_at IS NOT NULL")
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
+            let rotated =
+                sqlx::query("SELECT family FROM oauth_refresh_tokens WHERE token_hash = $1 AND rotated_at IS NOT NULL")
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(err)?;
             match rotated {
                 Some(row) => {
                     let family: String = row.try_get("family").map_err(err)?;
@@ -273,7 +306,13 @@ impl Store for SqlStore {
         })
     }
 
-    fn put_consent(&self, user_id: String, client_id: String, scope: String, now: u64) -> BoxFuture<'_, StoreResult<()>> {
+    fn put_consent(
+        &self,
+        user_id: String,
+        client_id: String,
+        scope: String,
+        now: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
             sqlx::query(
                 "INSERT INTO oauth_consents (user_id, client_id, scope, created_at) VALUES ($1, $2, $3, $4) \

@@ -127,11 +127,23 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a pending request, returning it if it existed (single use).
     fn take_pending<'a>(&'a self, id_hash: &'a str) -> BoxFuture<'a, StoreResult<Option<PendingRequest>>>;
     /// Saves an authorization code (by digest) starting token family `family`.
-    fn put_code(&self, code_hash: String, grant: Grant, family: String, expires_at: u64) -> BoxFuture<'_, StoreResult<()>>;
+    fn put_code(
+        &self,
+        code_hash: String,
+        grant: Grant,
+        family: String,
+        expires_at: u64,
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// Redeems a code exactly once; a second redemption revokes the family.
     fn redeem_code<'a>(&'a self, code_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<CodeRedemption>>;
     /// Saves a refresh token (by digest).
-    fn put_refresh(&self, token_hash: String, grant: Grant, family: String, expires_at: u64) -> BoxFuture<'_, StoreResult<()>>;
+    fn put_refresh(
+        &self,
+        token_hash: String,
+        grant: Grant,
+        family: String,
+        expires_at: u64,
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// Marks a refresh token used; reuse of a rotated token revokes the family.
     fn rotate_refresh<'a>(&'a self, token_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<RefreshRotation>>;
     /// Looks a refresh token up without using it (introspection, revocation).
@@ -141,7 +153,13 @@ pub trait Store: Send + Sync + 'static {
     /// True if the family was revoked.
     fn family_revoked<'a>(&'a self, family: &'a str) -> BoxFuture<'a, StoreResult<bool>>;
     /// Remembers that `user_id` approved `scope` for `client_id`.
-    fn put_consent(&self, user_id: String, client_id: String, scope: String, now: u64) -> BoxFuture<'_, StoreResult<()>>;
+    fn put_consent(
+        &self,
+        user_id: String,
+        client_id: String,
+        scope: String,
+        now: u64,
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// The scopes `user_id` approved for `client_id`.
     fn get_consent<'a>(&'a self, user_id: &'a str, client_id: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>>;
     /// Adds a signing key.

@@ -2,8 +2,8 @@
 //! password hashes.
 
 use super::store::Store;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
@@ -52,7 +52,8 @@ impl Authenticator for StoreUsers {
             let password = password.to_owned();
             // argon2 is deliberately slow: keep it off the async workers.
             let ok = tokio::task::spawn_blocking(move || {
-                PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+                PasswordHash::new(&hash)
+                    .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
             })
             .await
             .unwrap_or(false);

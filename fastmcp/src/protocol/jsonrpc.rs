@@ -169,7 +169,9 @@ impl Wire<'_> {
             }
         }
         match (self.method, id) {
-            (Some(Value::String(method)), Some(id)) => Ok(Message::Request(Request { id, method, params: self.params })),
+            (Some(Value::String(method)), Some(id)) => {
+                Ok(Message::Request(Request { id, method, params: self.params }))
+            }
             (Some(Value::String(method)), None) => {
                 if self.id.is_some() {
                     return Err(invalid(None, "invalid request: `id` must not be null"));
@@ -211,9 +213,8 @@ fn decode_one(value: &RawValue) -> Result<Message, Response> {
 /// assert_eq!(decode(b"{oops").unwrap_err().outcome.unwrap_err().code, -32700);
 /// ```
 pub fn decode(input: &[u8]) -> Result<Payload, Response> {
-    let parse_error = |e: serde_json::Error| {
-        Response::error(None, ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {e}")))
-    };
+    let parse_error =
+        |e: serde_json::Error| Response::error(None, ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {e}")));
     let text = std::str::from_utf8(input)
         .map_err(|e| Response::error(None, ErrorObject::new(codes::PARSE_ERROR, format!("parse error: {e}"))))?;
     let raw: &RawValue = serde_json::from_str(text).map_err(parse_error)?;

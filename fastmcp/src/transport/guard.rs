@@ -60,7 +60,9 @@ impl HostPolicy {
             HostPolicy::Loopback => {
                 match host {
                     Some(h) if is_loopback_host(split_host_port(h).0) => {}
-                    Some(h) => return Some(format!("Host `{h}` is not allowed (this server accepts loopback hosts only)")),
+                    Some(h) => {
+                        return Some(format!("Host `{h}` is not allowed (this server accepts loopback hosts only)"));
+                    }
                     None => return Some("missing Host header".into()),
                 }
                 if let Some(o) = origin {
@@ -74,7 +76,8 @@ impl HostPolicy {
                 let h = host.unwrap_or_default();
                 let (bare, _) = split_host_port(h);
                 let ok = hosts.iter().any(|allowed| {
-                    allowed.eq_ignore_ascii_case(h) || (split_host_port(allowed).1.is_none() && allowed.eq_ignore_ascii_case(bare))
+                    allowed.eq_ignore_ascii_case(h)
+                        || (split_host_port(allowed).1.is_none() && allowed.eq_ignore_ascii_case(bare))
                 });
                 if !ok {
                     return Some(format!("Host `{h}` is not allowed"));
@@ -125,7 +128,8 @@ mod tests {
 
     #[test]
     fn list_policy() {
-        let p = HostPolicy::List { hosts: vec!["mcp.example.com".into()], origins: vec!["https://app.example.com".into()] };
+        let p =
+            HostPolicy::List { hosts: vec!["mcp.example.com".into()], origins: vec!["https://app.example.com".into()] };
         assert!(p.check(&headers(Some("mcp.example.com:443"), None)).is_none());
         assert!(p.check(&headers(Some("mcp.example.com"), Some("https://app.example.com"))).is_none());
         assert!(p.check(&headers(Some("mcp.example.com"), Some("https://evil.example"))).is_some());

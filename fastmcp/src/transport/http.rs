@@ -3,17 +3,17 @@
 
 use super::guard::HostPolicy;
 use super::sse_stream::{self, Until};
-use crate::{McpError, Server};
-use fastmcp_auth::{AccessToken, AuthProvider, BearerGuard, ConfigError};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{self, ErrorObject, Message, Payload, Response as RpcResponse, codes};
 use crate::session::{Session, lock, new_session_id};
+use crate::{McpError, Server};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
+use fastmcp_auth::{AccessToken, AuthProvider, BearerGuard, ConfigError};
 use futures_util::future::join_all;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -140,7 +140,11 @@ impl HttpState {
     }
 
     /// Verifies the caller's token (when auth is on); the error is the response to send.
-    pub async fn authenticate(&self, headers: &HeaderMap, uri: &axum::http::Uri) -> Result<Option<Arc<AccessToken>>, Response> {
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        uri: &axum::http::Uri,
+    ) -> Result<Option<Arc<AccessToken>>, Response> {
         match &self.guard {
             Some(g) => g.authenticate(headers, uri).await.map(Some),
             None => Ok(None),
@@ -149,15 +153,26 @@ impl HttpState {
 
     /// Checks that the caller may use a session, and that it holds the scopes `message`
     /// needs; the error is a 403 response.
-    pub fn authorize(&self, session: &Session, caller: Option<&AccessToken>, message: &Message) -> Result<(), Response> {
+    pub fn authorize(
+        &self,
+        session: &Session,
+        caller: Option<&AccessToken>,
+        message: &Message,
+    ) -> Result<(), Response> {
         let (Some(guard), Some(caller)) = (&self.guard, caller) else { return Ok(()) };
         if !session.bind_owner(&caller.subject) {
-            return Err(error_response(StatusCode::FORBIDDEN, TRANSPORT_ERROR, "Forbidden: this session belongs to another principal"));
+            return Err(error_response(
+                StatusCode::FORBIDDEN,
+                TRANSPORT_ERROR,
+                "Forbidden: this session belongs to another principal",
+            ));
         }
         match self.server.scopes_needed(message) {
             Some(needed) if !caller.scopes.contains_all(&needed) => {
                 let body = match message {
-                    Message::Request(r) => RpcResponse::error(Some(r.id.clone()), McpError::insufficient_scope(&needed).into()),
+                    Message::Request(r) => {
+                        RpcResponse::error(Some(r.id.clone()), McpError::insufficient_scope(&needed).into())
+                    }
                     _ => RpcResponse::error(None, McpError::insufficient_scope(&needed).into()),
                 };
                 let mut resp = rpc_response(StatusCode::FORBIDDEN, body);
@@ -259,9 +274,15 @@ fn header_version(headers: &HeaderMap) -> Result<Option<ProtocolVersion>, Respon
 fn find_session(state: &HttpState, headers: &HeaderMap) -> Result<Arc<Session>, Response> {
     let id = headers.get(SESSION_ID_HEADER).and_then(|v| v.to_str().ok());
     match id {
-        None => Err(error_response(StatusCode::BAD_REQUEST, TRANSPORT_ERROR, "Bad Request: missing Mcp-Session-Id header")),
+        None => {
+            Err(error_response(StatusCode::BAD_REQUEST, TRANSPORT_ERROR, "Bad Request: missing Mcp-Session-Id header"))
+        }
         Some(id) => state.server.inner.sessions.get(id).ok_or_else(|| {
-            error_response(StatusCode::NOT_FOUND, SESSION_NOT_FOUND, "Session not found: it was terminated or has expired; initialize a new session")
+            error_response(
+                StatusCode::NOT_FOUND,
+                SESSION_NOT_FOUND,
+                "Session not found: it was terminated or has expired; initialize a new session",
+            )
         }),
     }
 }
@@ -340,7 +361,11 @@ async fn handle_post(state: Arc<HttpState>, request: Request) -> Response {
         match state.open_session(version.unwrap_or(ProtocolVersion::HTTP_DEFAULT)) {
             Some(s) => (s, true),
             None => {
-                return error_response(StatusCode::SERVICE_UNAVAILABLE, TRANSPORT_ERROR, "Service Unavailable: too many sessions");
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    TRANSPORT_ERROR,
+                    "Service Unavailable: too many sessions",
+                );
             }
         }
     } else {
@@ -435,7 +460,14 @@ async fn respond(
     } else {
         Vec::new()
     };
-    let frames = sse_stream::message_frames(priming, chain(replay_rx, rx, replay_tx), Until::Response, prefix, state.config.keep_alive, ());
+    let frames = sse_stream::message_frames(
+        priming,
+        chain(replay_rx, rx, replay_tx),
+        Until::Response,
+        prefix,
+        state.config.keep_alive,
+        (),
+    );
     sse_stream::response(frames)
 }
 
@@ -478,7 +510,11 @@ async fn handle_get(state: Arc<HttpState>, uri: axum::http::Uri, headers: Header
         return method_not_allowed("GET is not available: this server is stateless");
     }
     if !accepts(&headers).sse {
-        return error_response(StatusCode::NOT_ACCEPTABLE, TRANSPORT_ERROR, "Not Acceptable: the client must accept text/event-stream");
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            TRANSPORT_ERROR,
+            "Not Acceptable: the client must accept text/event-stream",
+        );
     }
     if let Err(r) = header_version(&headers) {
         return r;
@@ -489,11 +525,19 @@ async fn handle_get(state: Arc<HttpState>, uri: axum::http::Uri, headers: Header
     };
     if let Some(c) = &caller {
         if !session.bind_owner(&c.subject) {
-            return error_response(StatusCode::FORBIDDEN, TRANSPORT_ERROR, "Forbidden: this session belongs to another principal");
+            return error_response(
+                StatusCode::FORBIDDEN,
+                TRANSPORT_ERROR,
+                "Forbidden: this session belongs to another principal",
+            );
         }
     }
     if session.has_standalone() {
-        return error_response(StatusCode::CONFLICT, TRANSPORT_ERROR, "Conflict: only one GET stream per session is allowed");
+        return error_response(
+            StatusCode::CONFLICT,
+            TRANSPORT_ERROR,
+            "Conflict: only one GET stream per session is allowed",
+        );
     }
     session.touch();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -551,7 +595,11 @@ async fn handle_delete(state: Arc<HttpState>, uri: axum::http::Uri, headers: Hea
     };
     if let Some(c) = &caller {
         if !session.bind_owner(&c.subject) {
-            return error_response(StatusCode::FORBIDDEN, TRANSPORT_ERROR, "Forbidden: this session belongs to another principal");
+            return error_response(
+                StatusCode::FORBIDDEN,
+                TRANSPORT_ERROR,
+                "Forbidden: this session belongs to another principal",
+            );
         }
     }
     if let Some(id) = &session.id {
@@ -597,7 +645,9 @@ impl Server {
             None => None,
             Some(auth) => {
                 let resource = config.resource_url().ok_or_else(|| {
-                    ConfigError::new("auth needs the server's public URL: set HttpConfig::public_url or FASTMCP_SERVER_BASE_URL")
+                    ConfigError::new(
+                        "auth needs the server's public URL: set HttpConfig::public_url or FASTMCP_SERVER_BASE_URL",
+                    )
                 })?;
                 auth.resolve(&resource)?.map(|p| (BearerGuard::new(p.as_ref(), &resource), p))
             }
@@ -614,7 +664,9 @@ impl Server {
                 .post(move |req: Request| handle_post(p.clone(), req))
                 .get(move |uri: axum::http::Uri, h: HeaderMap| handle_get(g.clone(), uri, h))
                 .delete(move |uri: axum::http::Uri, h: HeaderMap| handle_delete(d.clone(), uri, h))
-                .fallback(|m: Method| async move { method_not_allowed(&format!("{m} is not supported on this endpoint")) })
+                .fallback(
+                    |m: Method| async move { method_not_allowed(&format!("{m} is not supported on this endpoint")) },
+                )
         };
         let mut router = Router::new().route(&state.config.endpoint, endpoint);
         if state.config.legacy_sse {

@@ -91,7 +91,13 @@ async fn open_stream(state: Arc<HttpState>, uri: OriginalUri, headers: HeaderMap
     sse_stream::response(frames)
 }
 
-async fn post_message(state: Arc<HttpState>, uri: axum::http::Uri, query: SessionQuery, headers: HeaderMap, body: Body) -> Response {
+async fn post_message(
+    state: Arc<HttpState>,
+    uri: axum::http::Uri,
+    query: SessionQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if let Some(r) = forbidden(&state, &headers) {
         return r;
     }

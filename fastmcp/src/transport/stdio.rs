@@ -80,7 +80,8 @@ impl Server {
                         let _ = sink.send(Message::Response(batch_rejected(session.version())));
                         continue;
                     }
-                    let (server, session, sink, lines_tx) = (self.clone(), session.clone(), sink.clone(), lines_tx.clone());
+                    let (server, session, sink, lines_tx) =
+                        (self.clone(), session.clone(), sink.clone(), lines_tx.clone());
                     tokio::spawn(async move {
                         let responses = join_all(items.into_iter().map(|item| {
                             let (server, session, sink) = (server.clone(), session.clone(), sink.clone());
