@@ -86,11 +86,9 @@ impl ServerProcess {
                 if let Some(f) = log.as_mut() {
                     let _ = writeln!(f, "{line}");
                 }
-                if !sent {
-                    if let Some(url) = listening_url(&line) {
-                        let _ = tx.send(url);
-                        sent = true;
-                    }
+                if !sent && let Some(url) = listening_url(&line) {
+                    let _ = tx.send(url);
+                    sent = true;
                 }
             }
         });

@@ -513,7 +513,10 @@ fn oauth_server(v: &Values, resource_url: &str) -> Result<crate::oauth::OAuthSer
         }
         (Some("open") | None, None) => Registration::Open,
         (Some(other), _) => {
-            return Err(ConfigError::new(format!("{}: `{other}` is not open, closed or token", v.from("registration"))));
+            return Err(ConfigError::new(format!(
+                "{}: `{other}` is not open, closed or token",
+                v.from("registration")
+            )));
         }
     };
     let location = StoreLocation::parse(v.one("store").unwrap_or("memory"))

@@ -254,7 +254,8 @@ fn parse_public_key(text: &str) -> Result<Vec<VerificationKey>, ConfigError> {
         return Ok(set_keys(&set));
     }
     let pem = trimmed.as_bytes();
-    let attempts: [(&'static str, fn(&[u8]) -> jsonwebtoken::errors::Result<DecodingKey>); 3] =
+    type PemParser = fn(&[u8]) -> jsonwebtoken::errors::Result<DecodingKey>;
+    let attempts: [(&'static str, PemParser); 3] =
         [("RSA", DecodingKey::from_rsa_pem), ("EC", DecodingKey::from_ec_pem), ("OKP", DecodingKey::from_ed_pem)];
     for (kty, parse) in attempts {
         if let Ok(key) = parse(pem) {
@@ -350,10 +351,10 @@ impl JwtVerifier {
             VerifyError::Invalid(why)
         })?;
         let claims = data.claims;
-        if let Some(iat) = claims.get("iat").and_then(Value::as_u64) {
-            if iat > now_unix() + self.leeway {
-                return Err(VerifyError::Invalid("token issued in the future (iat)".into()));
-            }
+        if let Some(iat) = claims.get("iat").and_then(Value::as_u64)
+            && iat > now_unix() + self.leeway
+        {
+            return Err(VerifyError::Invalid("token issued in the future (iat)".into()));
         }
         Ok((Arc::new(self.access_token(claims)), header.kid))
     }

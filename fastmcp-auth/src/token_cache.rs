@@ -69,10 +69,10 @@ impl TokenCache {
         let mut shard = self.shard(&digest);
         if shard.len() >= self.capacity_per_shard {
             shard.retain(|_, e| e.expires_at > now);
-            if shard.len() >= self.capacity_per_shard {
-                if let Some(k) = shard.keys().next().copied() {
-                    shard.remove(&k);
-                }
+            if shard.len() >= self.capacity_per_shard
+                && let Some(k) = shard.keys().next().copied()
+            {
+                shard.remove(&k);
             }
         }
         shard.insert(digest, Entry { hit: CachedToken { token, kid }, expires_at });

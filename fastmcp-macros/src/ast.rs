@@ -1,5 +1,8 @@
 //! The parsed model of an `#[mcp_server]` impl block.
 
+// One `Kind` per method of an impl block: size does not matter.
+#![allow(clippy::large_enum_variant)]
+
 use crate::attr::{ArgAttr, PromptAttr, ResourceAttr, ServerAttr, ToolAttr};
 use crate::errors::Errors;
 use proc_macro2::{Span, TokenStream};

@@ -285,10 +285,10 @@ fn check_value(provider: &str, kind: Kind, a: &AuthArg, errors: &mut Errors, dec
             );
         }
         (AuthValue::Nested(inner), Kind::Verifier) => {
-            if let AuthExpr::Provider { name, .. } = inner.as_ref() {
-                if name != "jwt" {
-                    errors.spanned(name, "`verifier` of `remote` must be `jwt(...)`");
-                }
+            if let AuthExpr::Provider { name, .. } = inner.as_ref()
+                && name != "jwt"
+            {
+                errors.spanned(name, "`verifier` of `remote` must be `jwt(...)`");
             }
             check(inner, false, errors, declared);
         }

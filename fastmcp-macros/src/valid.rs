@@ -104,27 +104,13 @@ fn check_template(m: &Member, uri: &str, span: proc_macro2::Span, errors: &mut E
         }
     }
     for a in m.args() {
-        if !vars.iter().any(|v| a.key == *v) {
+        if !vars.contains(&a.key) {
             let key = &a.key;
             errors.spanned(
                 &a.ident,
                 format!("parameter `{key}` does not appear in the URI template `{uri}`: resource parameters come from template variables such as `{{{key}}}`"),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::template_variables;
-
-    #[test]
-    fn variables() {
-        assert_eq!(template_variables("a://{x}/{+y}").unwrap(), ["x", "y"]);
-        assert!(template_variables("a://{x").is_err());
-        assert!(template_variables("a://x}").is_err());
-        assert!(template_variables("a://{x}/{x}").is_err());
-        assert!(template_variables("a://{a-b}").is_err());
     }
 }
 
@@ -142,19 +128,30 @@ fn check_scopes(m: &Member, has_auth: bool, declared: &crate::auth::Declared, er
             errors.spanned(lit, e);
             continue;
         }
-        if let Some(supported) = &declared.scopes_supported {
-            if !supported.contains(&scope) {
-                let hint = fastmcp_auth_schema::did_you_mean(&scope, supported.iter().map(String::as_str))
-                    .map(|s| format!(": did you mean `{s}`?"))
-                    .unwrap_or_else(|| "; add it to `scopes_supported`".into());
-                errors.spanned(
-                    lit,
-                    format!(
-                        "scope `{scope}` is not in the declared `scopes_supported` ({}){hint}",
-                        supported.join(", ")
-                    ),
-                );
-            }
+        if let Some(supported) = &declared.scopes_supported
+            && !supported.contains(&scope)
+        {
+            let hint = fastmcp_auth_schema::did_you_mean(&scope, supported.iter().map(String::as_str))
+                .map(|s| format!(": did you mean `{s}`?"))
+                .unwrap_or_else(|| "; add it to `scopes_supported`".into());
+            errors.spanned(
+                lit,
+                format!("scope `{scope}` is not in the declared `scopes_supported` ({}){hint}", supported.join(", ")),
+            );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_variables;
+
+    #[test]
+    fn variables() {
+        assert_eq!(template_variables("a://{x}/{+y}").unwrap(), ["x", "y"]);
+        assert!(template_variables("a://{x").is_err());
+        assert!(template_variables("a://x}").is_err());
+        assert!(template_variables("a://{x}/{x}").is_err());
+        assert!(template_variables("a://{a-b}").is_err());
     }
 }

@@ -31,12 +31,11 @@ impl Arguments {
     /// variables): a string that does not deserialize as-is is retried as JSON, so `"42"` can
     /// become an integer.
     pub fn take_from_str<T: DeserializeOwned>(&mut self, name: &str, required: bool) -> Result<T, McpError> {
-        if let Some(Value::String(s)) = self.0.get(name) {
-            if serde_json::from_value::<T>(Value::String(s.clone())).is_err() {
-                if let Ok(parsed) = serde_json::from_str::<Value>(s) {
-                    self.0.insert(name.to_owned(), parsed);
-                }
-            }
+        if let Some(Value::String(s)) = self.0.get(name)
+            && serde_json::from_value::<T>(Value::String(s.clone())).is_err()
+            && let Ok(parsed) = serde_json::from_str::<Value>(s)
+        {
+            self.0.insert(name.to_owned(), parsed);
         }
         self.take(name, required)
     }

@@ -117,7 +117,9 @@ impl RunOptions {
             "port" => self.port = value.parse().map_err(|_| format!("`{value}` is not a port number"))?,
             "stateless" => self.stateless = value.parse().map_err(|_| format!("`{value}` is not true or false"))?,
             other => {
-                return Err(format!("unknown option `--{other}` (expected --transport, --host, --port or --stateless)"));
+                return Err(format!(
+                    "unknown option `--{other}` (expected --transport, --host, --port or --stateless)"
+                ));
             }
         }
         Ok(())

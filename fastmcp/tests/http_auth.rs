@@ -184,6 +184,6 @@ async fn legacy_sse_messages_get_the_same_scope_checks() {
 #[test]
 fn auth_without_a_public_url_is_a_clear_error() {
     let server = Server::builder("x").auth_provider(TokenVerifierProvider::new(ApiKeys::new())).build();
-    let err = server.try_router(HttpConfig::default()).err().expect("needs a URL").to_string();
+    let err = server.try_router(HttpConfig::default()).expect_err("needs a URL").to_string();
     assert!(err.contains("FASTMCP_SERVER_BASE_URL"), "{err}");
 }

@@ -240,6 +240,7 @@ async fn conformance_authorization_server_scenarios_pass() {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     println!("{output}");
     assert!(authorized, "the suite never asked for authorization\n{output}");
     assert_eq!(passed_failed(&output).map(|(_, f)| f), Some(0), "{output}");

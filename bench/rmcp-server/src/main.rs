@@ -47,9 +47,7 @@ struct AddServer {
 
 impl AddServer {
     fn new() -> Self {
-        Self {
-            tool_router: Self::tool_router(),
-        }
+        Self { tool_router: Self::tool_router() }
     }
 }
 
@@ -163,11 +161,7 @@ impl JwtAuth {
         validation.validate_exp = true;
         validation.leeway = 0;
 
-        Ok(Self {
-            keys,
-            validation,
-            www_authenticate: HeaderValue::from_static("Bearer"),
-        })
+        Ok(Self { keys, validation, www_authenticate: HeaderValue::from_static("Bearer") })
     }
 
     fn verify(&self, token: &str) -> Result<(), jsonwebtoken::errors::Error> {
@@ -181,22 +175,16 @@ impl JwtAuth {
 
     fn unauthorized(&self) -> Response {
         let mut response = (StatusCode::UNAUTHORIZED, "unauthorized").into_response();
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, self.www_authenticate.clone());
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, self.www_authenticate.clone());
         response
     }
 }
 
 async fn require_jwt(State(auth): State<Arc<JwtAuth>>, request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            let (scheme, token) = value.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        });
+    let token = request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| {
+        let (scheme, token) = value.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
     match token {
         Some(token) if auth.verify(token).is_ok() => next.run(request).await,
         _ => auth.unauthorized(),
@@ -217,16 +205,11 @@ async fn main() -> anyhow::Result<()> {
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_sse_keep_alive(None);
-    let mcp = StreamableHttpService::new(
-        || Ok(AddServer::new()),
-        Arc::new(NeverSessionManager::default()),
-        config,
-    );
+    let mcp = StreamableHttpService::new(|| Ok(AddServer::new()), Arc::new(NeverSessionManager::default()), config);
     let mut app = Router::new().nest_service("/mcp", mcp);
 
     if cli.auth == AuthMode::Jwt {
-        let (Some(jwks_uri), Some(issuer), Some(audience)) = (&cli.jwks_uri, &cli.issuer, &cli.audience)
-        else {
+        let (Some(jwks_uri), Some(issuer), Some(audience)) = (&cli.jwks_uri, &cli.issuer, &cli.audience) else {
             bail!("--auth jwt needs --jwks-uri, --issuer and --audience");
         };
         let auth = Arc::new(JwtAuth::load(jwks_uri, issuer, audience, cli.alg.into()).await?);

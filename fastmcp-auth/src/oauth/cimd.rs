@@ -50,10 +50,10 @@ impl CimdCache {
 
     /// The client described by the document at `url`.
     pub async fn client(&self, url: &str) -> Result<ClientRecord, String> {
-        if let Some((c, until)) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(url) {
-            if Instant::now() < *until {
-                return Ok(c.clone());
-            }
+        if let Some((c, until)) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(url)
+            && Instant::now() < *until
+        {
+            return Ok(c.clone());
         }
         let parsed = url::Url::parse(url).map_err(|e| format!("client_id `{url}` is not a URL: {e}"))?;
         let https = parsed.scheme() == "https";

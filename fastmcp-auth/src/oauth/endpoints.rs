@@ -639,12 +639,11 @@ async fn login_submit(s: OAuthServer, headers: HeaderMap, form: HashMap<String, 
             if let Err(e) = store.put_pending(id_hash.clone(), pending.clone(), now_unix() + 600).await {
                 return unavailable(e);
             }
-            if s.inner.settings.remember_consent {
-                if let Ok(Some(approved)) = store.get_consent(&user, &pending.grant.client_id).await {
-                    if ScopeSet::parse(&approved).contains_all(&ScopeSet::parse(&pending.grant.scope)) {
-                        return s.finish(&store, &id_hash, &user, &pending.grant.scope).await;
-                    }
-                }
+            if s.inner.settings.remember_consent
+                && let Ok(Some(approved)) = store.get_consent(&user, &pending.grant.client_id).await
+                && ScopeSet::parse(&approved).contains_all(&ScopeSet::parse(&pending.grant.scope))
+            {
+                return s.finish(&store, &id_hash, &user, &pending.grant.scope).await;
             }
             let mut r =
                 (StatusCode::SEE_OTHER, [(header::LOCATION, format!("consent?request={request}"))]).into_response();
@@ -881,15 +880,15 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
                 let _ = store.revoke_family(&family, now).await;
                 return bad_grant("PKCE verification failed (code_verifier)");
             }
-            if let Some(r) = form.get("resource") {
-                if *r != grant.resource {
-                    return oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_target",
-                        "resource differs from the authorization request",
-                    )
-                    .into_response();
-                }
+            if let Some(r) = form.get("resource")
+                && *r != grant.resource
+            {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_target",
+                    "resource differs from the authorization request",
+                )
+                .into_response();
             }
             let refresh = client.grant_types.iter().any(|g| g == "refresh_token").then_some(family.as_str());
             s.tokens(&store, &grant, refresh).await
@@ -920,15 +919,15 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
                 }
                 grant.scope = asked.to_string();
             }
-            if let Some(r) = form.get("resource") {
-                if *r != grant.resource {
-                    return oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_target",
-                        "resource differs from the original grant",
-                    )
-                    .into_response();
-                }
+            if let Some(r) = form.get("resource")
+                && *r != grant.resource
+            {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_target",
+                    "resource differs from the original grant",
+                )
+                .into_response();
             }
             s.tokens(&store, &grant, Some(&family)).await
         }
@@ -987,13 +986,13 @@ async fn revoke(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String
     };
     let token = form.get("token").cloned().unwrap_or_default();
     let now = now_unix();
-    if let Ok(Some((grant, family))) = store.get_refresh(&digest(&token), now).await {
-        if grant.client_id == client.client_id {
-            if let Err(e) = store.revoke_family(&family, now).await {
-                return unavailable(e);
-            }
-            tracing::info!(client = %client.client_id, "refresh token family revoked");
+    if let Ok(Some((grant, family))) = store.get_refresh(&digest(&token), now).await
+        && grant.client_id == client.client_id
+    {
+        if let Err(e) = store.revoke_family(&family, now).await {
+            return unavailable(e);
         }
+        tracing::info!(client = %client.client_id, "refresh token family revoked");
     }
     // RFC 7009 §2.2: 200 whether or not the token was known; access tokens are short-lived JWTs.
     let mut r = StatusCode::OK.into_response();

@@ -42,17 +42,19 @@ impl Store for MemoryStore {
         ready(())
     }
     fn put_client(&self, client: ClientRecord) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|t| {
+        self.with(|t| {
             t.clients.insert(client.client_id.clone(), client);
-        }))
+        });
+        ready(())
     }
     fn get_client<'a>(&'a self, client_id: &'a str) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
         ready(self.with(|t| t.clients.get(client_id).cloned()))
     }
     fn put_pending(&self, id_hash: String, request: PendingRequest, expires_at: u64) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|t| {
+        self.with(|t| {
             t.pending.insert(id_hash, (request, expires_at));
-        }))
+        });
+        ready(())
     }
     fn get_pending<'a>(&'a self, id_hash: &'a str) -> BoxFuture<'a, StoreResult<Option<PendingRequest>>> {
         let now = crate::now_unix();
@@ -69,9 +71,10 @@ impl Store for MemoryStore {
         family: String,
         expires_at: u64,
     ) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|t| {
+        self.with(|t| {
             t.codes.insert(code_hash, (grant, family, expires_at, None));
-        }))
+        });
+        ready(())
     }
     fn redeem_code<'a>(&'a self, code_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<CodeRedemption>> {
         ready(self.with(|t| {
@@ -95,9 +98,10 @@ impl Store for MemoryStore {
         family: String,
         expires_at: u64,
     ) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|t| {
+        self.with(|t| {
             t.refresh.insert(token_hash, (grant, family, expires_at, None));
-        }))
+        });
+        ready(())
     }
     fn rotate_refresh<'a>(&'a self, token_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<RefreshRotation>> {
         ready(self.with(|t| {
@@ -123,7 +127,8 @@ impl Store for MemoryStore {
         }))
     }
     fn revoke_family<'a>(&'a self, family: &'a str, now: u64) -> BoxFuture<'a, StoreResult<()>> {
-        ready(self.with(|t| revoke(t, family, now)))
+        self.with(|t| revoke(t, family, now));
+        ready(())
     }
     fn family_revoked<'a>(&'a self, family: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
         ready(self.with(|t| t.families.contains_key(family)))
@@ -135,30 +140,34 @@ impl Store for MemoryStore {
         scope: String,
         _now: u64,
     ) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|t| {
+        self.with(|t| {
             t.consents.insert((user_id, client_id), scope);
-        }))
+        });
+        ready(())
     }
     fn get_consent<'a>(&'a self, user_id: &'a str, client_id: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>> {
         ready(self.with(|t| t.consents.get(&(user_id.to_owned(), client_id.to_owned())).cloned()))
     }
     fn put_key(&self, key: StoredKey) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|t| t.keys.insert(0, key)))
+        self.with(|t| t.keys.insert(0, key));
+        ready(())
     }
     fn retire_keys_except<'a>(&'a self, kid: &'a str, now: u64) -> BoxFuture<'a, StoreResult<()>> {
-        ready(self.with(|t| {
+        self.with(|t| {
             for k in t.keys.iter_mut().filter(|k| k.kid != kid && k.retired_at.is_none()) {
                 k.retired_at = Some(now);
             }
-        }))
+        });
+        ready(())
     }
     fn keys(&self) -> BoxFuture<'_, StoreResult<Vec<StoredKey>>> {
         ready(self.with(|t| t.keys.clone()))
     }
     fn put_user(&self, username: String, password_hash: String, _now: u64) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|t| {
+        self.with(|t| {
             t.users.insert(username, password_hash);
-        }))
+        });
+        ready(())
     }
     fn get_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>> {
         ready(self.with(|t| t.users.get(username).cloned()))

@@ -163,10 +163,11 @@ impl Wire<'_> {
         if self.jsonrpc.map(RawValue::get) != Some("\"2.0\"") {
             return Err(invalid(id, "invalid request: `jsonrpc` must be \"2.0\""));
         }
-        if let Some(params) = &self.params {
-            if !params.is_object() && !params.is_array() {
-                return Err(invalid(id, "invalid request: `params` must be an object or an array"));
-            }
+        if let Some(params) = &self.params
+            && !params.is_object()
+            && !params.is_array()
+        {
+            return Err(invalid(id, "invalid request: `params` must be an object or an array"));
         }
         match (self.method, id) {
             (Some(Value::String(method)), Some(id)) => {

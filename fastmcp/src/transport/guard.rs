@@ -65,10 +65,10 @@ impl HostPolicy {
                     }
                     None => return Some("missing Host header".into()),
                 }
-                if let Some(o) = origin {
-                    if !origin_authority(o).is_some_and(|a| is_loopback_host(split_host_port(a).0)) {
-                        return Some(format!("Origin `{o}` is not allowed"));
-                    }
+                if let Some(o) = origin
+                    && !origin_authority(o).is_some_and(|a| is_loopback_host(split_host_port(a).0))
+                {
+                    return Some(format!("Origin `{o}` is not allowed"));
                 }
                 None
             }
@@ -82,10 +82,10 @@ impl HostPolicy {
                 if !ok {
                     return Some(format!("Host `{h}` is not allowed"));
                 }
-                if let Some(o) = origin {
-                    if !origins.iter().any(|a| a.eq_ignore_ascii_case(o.trim_end_matches('/'))) {
-                        return Some(format!("Origin `{o}` is not allowed"));
-                    }
+                if let Some(o) = origin
+                    && !origins.iter().any(|a| a.eq_ignore_ascii_case(o.trim_end_matches('/')))
+                {
+                    return Some(format!("Origin `{o}` is not allowed"));
                 }
                 None
             }

@@ -1,6 +1,9 @@
 //! Streamable HTTP transport (MCP 2025-03-26 and later) on axum: one endpoint answering POST
 //! (client messages), GET (server-to-client stream) and DELETE (end session).
 
+// Handlers return a ready-to-send `Response` as the error: it is the HTTP answer itself.
+#![allow(clippy::result_large_err)]
+
 use super::guard::HostPolicy;
 use super::sse_stream::{self, Until};
 use crate::protocol::ProtocolVersion;
@@ -244,7 +247,7 @@ fn accepts(headers: &HeaderMap) -> Accepts {
     if values.is_empty() {
         return Accepts { json: true, sse: true };
     }
-    let any = values.iter().any(|v| *v == "*/*");
+    let any = values.contains(&"*/*");
     Accepts {
         json: any || values.iter().any(|v| v.eq_ignore_ascii_case("application/json") || *v == "application/*"),
         sse: any || values.iter().any(|v| v.eq_ignore_ascii_case("text/event-stream") || *v == "text/*"),
@@ -375,10 +378,10 @@ async fn handle_post(state: Arc<HttpState>, request: Request) -> Response {
         }
     };
     session.touch();
-    if let Payload::Single(message) = &payload {
-        if let Err(r) = state.authorize(&session, caller.as_deref(), message) {
-            return r;
-        }
+    if let Payload::Single(message) = &payload
+        && let Err(r) = state.authorize(&session, caller.as_deref(), message)
+    {
+        return r;
     }
 
     let mut response = match payload {
@@ -418,10 +421,8 @@ async fn handle_post(state: Arc<HttpState>, request: Request) -> Response {
             }
         }
     };
-    if created {
-        if let Some(id) = session.id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
-            response.headers_mut().insert(SESSION_ID_HEADER, id);
-        }
+    if created && let Some(id) = session.id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+        response.headers_mut().insert(SESSION_ID_HEADER, id);
     }
     response
 }
@@ -523,14 +524,14 @@ async fn handle_get(state: Arc<HttpState>, uri: axum::http::Uri, headers: Header
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(c) = &caller {
-        if !session.bind_owner(&c.subject) {
-            return error_response(
-                StatusCode::FORBIDDEN,
-                TRANSPORT_ERROR,
-                "Forbidden: this session belongs to another principal",
-            );
-        }
+    if let Some(c) = &caller
+        && !session.bind_owner(&c.subject)
+    {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            TRANSPORT_ERROR,
+            "Forbidden: this session belongs to another principal",
+        );
     }
     if session.has_standalone() {
         return error_response(
@@ -593,14 +594,14 @@ async fn handle_delete(state: Arc<HttpState>, uri: axum::http::Uri, headers: Hea
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(c) = &caller {
-        if !session.bind_owner(&c.subject) {
-            return error_response(
-                StatusCode::FORBIDDEN,
-                TRANSPORT_ERROR,
-                "Forbidden: this session belongs to another principal",
-            );
-        }
+    if let Some(c) = &caller
+        && !session.bind_owner(&c.subject)
+    {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            TRANSPORT_ERROR,
+            "Forbidden: this session belongs to another principal",
+        );
     }
     if let Some(id) = &session.id {
         state.server.inner.sessions.remove(id);
