@@ -104,5 +104,13 @@ fn scopes_and_challenges(c: &mut Criterion) {
     c.bench_function("challenge/render insufficient_scope", |b| b.iter(|| black_box(&ch).to_string()));
 }
 
-criterion_group!(benches, jwt, api_keys, scopes_and_challenges);
+fn digests(c: &mut Criterion) {
+    let token = "x".repeat(800);
+    c.bench_function("sha256/800 bytes (fastmcp_auth::sha256)", |b| b.iter(|| fastmcp_auth::sha256(black_box(token.as_bytes()))));
+    c.bench_function("sha256/800 bytes (aws-lc-rs)", |b| {
+        b.iter(|| aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, black_box(token.as_bytes())))
+    });
+}
+
+criterion_group!(benches, jwt, api_keys, scopes_and_challenges, digests);
 criterion_main!(benches);

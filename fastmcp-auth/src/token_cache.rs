@@ -7,6 +7,26 @@ use std::sync::{Arc, Mutex};
 
 const SHARDS: usize = 16;
 
+/// The keys are SHA-256 digests — already uniformly distributed — so their first eight bytes
+/// are the hash; no second hash function runs on the hot path.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // The digest's bytes (the array's length prefix arrives through `write_usize`).
+        if let Some(head) = bytes.get(..8) {
+            self.0 ^= u64::from_le_bytes(head.try_into().unwrap_or_default());
+        }
+    }
+    fn write_usize(&mut self, _: usize) {}
+}
+
+type DigestMap<V> = HashMap<[u8; 32], V, std::hash::BuildHasherDefault<DigestHasher>>;
+
 /// A cache hit.
 #[derive(Clone)]
 pub struct CachedToken {
@@ -26,7 +46,7 @@ struct Entry {
 /// A bounded cache of verified tokens keyed by the token's digest (the token itself is never
 /// stored). Sharded to keep lock contention low.
 pub struct TokenCache {
-    shards: Vec<Mutex<HashMap<[u8; 32], Entry>>>,
+    shards: Vec<Mutex<DigestMap<Entry>>>,
     capacity_per_shard: usize,
     max_ttl: u64,
 }
@@ -35,14 +55,15 @@ impl TokenCache {
     /// A cache for up to `capacity` tokens, none kept longer than `max_ttl_secs`.
     pub fn new(capacity: usize, max_ttl_secs: u64) -> Self {
         TokenCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(DigestMap::default())).collect(),
             capacity_per_shard: capacity.div_ceil(SHARDS).max(1),
             max_ttl: max_ttl_secs,
         }
     }
 
-    fn shard(&self, digest: &[u8; 32]) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Entry>> {
-        self.shards[digest[0] as usize % SHARDS].lock().unwrap_or_else(|p| p.into_inner())
+    fn shard(&self, digest: &[u8; 32]) -> std::sync::MutexGuard<'_, DigestMap<Entry>> {
+        // Shard by a byte the in-shard hash does not use.
+        self.shards[digest[31] as usize % SHARDS].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The cached token for `digest`, if present and unexpired.
@@ -115,5 +136,16 @@ mod tests {
             cache.insert(d, Arc::new(AccessToken { expires_at: Some(now_unix() + 60), ..Default::default() }), None);
         }
         assert!(cache.len() <= 32, "{}", cache.len());
+    }
+
+    #[test]
+    fn digest_hash_uses_the_digest_not_the_length() {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let b = BuildHasherDefault::<DigestHasher>::default();
+        let mut d1 = [0u8; 32];
+        d1[0] = 1;
+        let mut d2 = [0u8; 32];
+        d2[0] = 2;
+        assert_ne!(b.hash_one(d1), b.hash_one(d2));
     }
 }

@@ -70,16 +70,19 @@ impl Server {
     /// real HTTP 403 even though the name is inside the JSON-RPC body.
     pub(crate) fn scopes_needed(&self, message: &Message) -> Option<ScopeSet> {
         let Message::Request(r) = message else { return None };
-        let param = |k: &str| r.params.as_ref()?.get(k)?.as_str().map(str::to_owned);
         let registry = self.registry();
+        if !registry.any_scoped {
+            return None;
+        }
+        let param = |k: &str| r.params.as_ref()?.get(k)?.as_str();
         let scopes = match r.method.as_str() {
-            "tools/call" => &registry.tool(&param("name")?)?.scopes,
-            "prompts/get" => &registry.prompt(&param("name")?)?.scopes,
+            "tools/call" => &registry.tool(param("name")?)?.scopes,
+            "prompts/get" => &registry.prompt(param("name")?)?.scopes,
             "resources/read" => {
                 let uri = param("uri")?;
-                match registry.resource(&uri) {
+                match registry.resource(uri) {
                     Some(res) => &res.scopes,
-                    None => &registry.templates.iter().find(|t| t.matcher.matches(&uri).is_some())?.scopes,
+                    None => &registry.templates.iter().find(|t| t.matcher.matches(uri).is_some())?.scopes,
                 }
             }
             _ => return None,

@@ -27,6 +27,8 @@ pub(crate) struct Registry {
     pub templates: Vec<ResourceTemplateDef>,
     pub prompts: Vec<PromptDef>,
     pub prompt_index: HashMap<String, usize>,
+    /// True if any item needs scopes (otherwise per-request scope checks are skipped).
+    pub any_scoped: bool,
 }
 
 impl Registry {
@@ -34,6 +36,10 @@ impl Registry {
         self.tool_index = self.tools.iter().enumerate().map(|(i, t)| (t.tool.name.clone(), i)).collect();
         self.resource_index = self.resources.iter().enumerate().map(|(i, r)| (r.resource.uri.clone(), i)).collect();
         self.prompt_index = self.prompts.iter().enumerate().map(|(i, p)| (p.prompt.name.clone(), i)).collect();
+        self.any_scoped = self.tools.iter().any(|t| !t.scopes.is_empty())
+            || self.resources.iter().any(|r| !r.scopes.is_empty())
+            || self.templates.iter().any(|t| !t.scopes.is_empty())
+            || self.prompts.iter().any(|p| !p.scopes.is_empty());
     }
 
     pub fn tool(&self, name: &str) -> Option<&ToolDef> {

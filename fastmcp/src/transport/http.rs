@@ -163,7 +163,8 @@ impl HttpState {
         message: &Message,
     ) -> Result<(), Response> {
         let (Some(guard), Some(caller)) = (&self.guard, caller) else { return Ok(()) };
-        if !session.bind_owner(&caller.subject) {
+        // Stateless requests have no session to hijack.
+        if session.id.is_some() && !session.bind_owner(&caller.subject) {
             return Err(error_response(
                 StatusCode::FORBIDDEN,
                 TRANSPORT_ERROR,
