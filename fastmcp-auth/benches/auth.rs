@@ -106,7 +106,9 @@ fn scopes_and_challenges(c: &mut Criterion) {
 
 fn digests(c: &mut Criterion) {
     let token = "x".repeat(800);
-    c.bench_function("sha256/800 bytes (fastmcp_auth::sha256)", |b| b.iter(|| fastmcp_auth::sha256(black_box(token.as_bytes()))));
+    c.bench_function("sha256/800 bytes (fastmcp_auth::sha256)", |b| {
+        b.iter(|| fastmcp_auth::sha256(black_box(token.as_bytes())))
+    });
     c.bench_function("sha256/800 bytes (aws-lc-rs)", |b| {
         b.iter(|| aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, black_box(token.as_bytes())))
     });

@@ -2,7 +2,8 @@
 //! authorization-code exchanges and refresh-token rotations per second, with 16 concurrent
 //! clients. Codes are prepared first so only `/token` is measured.
 //!
-//! `cargo bench -p fastmcp-auth --bench oauth_throughput` (`-- --quick`: fewer operations).
+//! `cargo bench -p fastmcp-auth --bench oauth_throughput` (`-- --quick`: fewer operations;
+//! under `cargo test` it runs quick, as a smoke test).
 
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -31,7 +32,9 @@ fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick" || a == "--test");
+    // `cargo bench` passes --bench; `cargo test` runs this once as a smoke test.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--quick");
     let n: usize = if quick { 200 } else { 4000 };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async move {

@@ -12,14 +12,16 @@ use fastmcp::{CallToolResult, Content, HttpConfig, Server, ToolDef};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use tower::ServiceExt;
 
-const BODY: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#;
+const BODY: &str =
+    r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#;
 const SECRET: &[u8] = b"benchmark-secret-benchmark-secret-0123456789";
 
 fn server(auth: Option<TokenVerifierProvider>) -> axum::Router {
-    let mut b = Server::builder("bench").tool(ToolDef::new("add").description("Add").handler(|_, mut args| async move {
-        let (a, b): (i64, i64) = (args.take("a", true)?, args.take("b", true)?);
-        Ok(CallToolResult::success(vec![Content::text((a + b).to_string())]))
-    }));
+    let mut b =
+        Server::builder("bench").tool(ToolDef::new("add").description("Add").handler(|_, mut args| async move {
+            let (a, b): (i64, i64) = (args.take("a", true)?, args.take("b", true)?);
+            Ok(CallToolResult::success(vec![Content::text((a + b).to_string())]))
+        }));
     if let Some(p) = auth {
         b = b.auth_provider(p);
     }
@@ -54,11 +56,18 @@ fn bench(c: &mut Criterion) {
 
     let claims = serde_json::json!({"sub": "bench", "aud": "http://127.0.0.1:8000/mcp", "exp": fastmcp::auth::now_unix() + 3600, "scope": "a b"});
     let token = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET)).unwrap();
-    let jwt = JwtVerifier::builder().secret(SECRET).algorithm(Algorithm::HS256).audience("http://127.0.0.1:8000/mcp").build().unwrap();
+    let jwt = JwtVerifier::builder()
+        .secret(SECRET)
+        .algorithm(Algorithm::HS256)
+        .audience("http://127.0.0.1:8000/mcp")
+        .build()
+        .unwrap();
     let jwt = server(Some(TokenVerifierProvider::new(jwt)));
     c.bench_function("http/tools_call/jwt_cached", |b| b.iter(|| call(&jwt, Some(&token))));
 
-    c.bench_function("jsonrpc/decode tools/call", |b| b.iter(|| fastmcp::protocol::jsonrpc::decode(BODY.as_bytes()).unwrap()));
+    c.bench_function("jsonrpc/decode tools/call", |b| {
+        b.iter(|| fastmcp::protocol::jsonrpc::decode(BODY.as_bytes()).unwrap())
+    });
 }
 
 criterion_group!(benches, bench);
