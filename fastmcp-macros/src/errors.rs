@@ -33,28 +33,9 @@ impl Errors {
     }
 }
 
-/// The closest candidate to `word` by edit distance, if it is close enough to be a typo.
+/// The closest candidate to `word`, if close enough to be a typo (shared with the runtime).
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (levenshtein(word, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    fastmcp_auth_schema::did_you_mean(word, candidates.iter().copied())
 }
 
 /// "unknown key `x`; expected one of `a`, `b` (did you mean `c`?)".

@@ -218,15 +218,7 @@ impl Server {
     }
 
     async fn call_tool(&self, ctx: &Context, mut params: Map<String, Value>) -> Result<CallToolResult, McpError> {
-        let name = match params.remove("name") {
-            Some(Value::String(n)) => n,
-            _ => return Err(McpError::invalid_params("`name` must be a string")),
-        };
-        let arguments = match params.remove("arguments") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m,
-            Some(_) => return Err(McpError::invalid_params("`arguments` must be an object")),
-        };
+        let (name, arguments) = name_and_arguments(&mut params)?;
         let registry = self.registry();
         let tool = registry.tool(&name).ok_or_else(|| McpError::invalid_params(format!("unknown tool: {name}")))?;
         ctx.require(&tool.scopes)?;
@@ -258,15 +250,7 @@ impl Server {
     }
 
     async fn get_prompt(&self, ctx: &Context, mut params: Map<String, Value>) -> Result<GetPromptResult, McpError> {
-        let name = match params.remove("name") {
-            Some(Value::String(n)) => n,
-            _ => return Err(McpError::invalid_params("`name` must be a string")),
-        };
-        let arguments = match params.remove("arguments") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m,
-            Some(_) => return Err(McpError::invalid_params("`arguments` must be an object")),
-        };
+        let (name, arguments) = name_and_arguments(&mut params)?;
         let registry = self.registry();
         let prompt =
             registry.prompt(&name).ok_or_else(|| McpError::invalid_params(format!("unknown prompt: {name}")))?;
@@ -278,6 +262,20 @@ impl Server {
         }
         (prompt.handler)(ctx.clone(), Arguments::from(arguments)).await
     }
+}
+
+/// `name` (a string) and `arguments` (an object, absent = empty) of `tools/call` and `prompts/get`.
+fn name_and_arguments(params: &mut Map<String, Value>) -> Result<(String, Map<String, Value>), McpError> {
+    let name = match params.remove("name") {
+        Some(Value::String(n)) => n,
+        _ => return Err(McpError::invalid_params("`name` must be a string")),
+    };
+    let arguments = match params.remove("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(McpError::invalid_params("`arguments` must be an object")),
+    };
+    Ok((name, arguments))
 }
 
 fn reply<T: Serialize>(value: T) -> Result<Value, McpError> {

@@ -164,12 +164,8 @@ impl HttpState {
     ) -> Result<(), Response> {
         let (Some(guard), Some(caller)) = (&self.guard, caller) else { return Ok(()) };
         // Stateless requests have no session to hijack.
-        if session.id.is_some() && !session.bind_owner(&caller.subject) {
-            return Err(error_response(
-                StatusCode::FORBIDDEN,
-                TRANSPORT_ERROR,
-                "Forbidden: this session belongs to another principal",
-            ));
+        if session.id.is_some() {
+            owned_by(session, Some(caller))?;
         }
         match self.server.scopes_needed(message) {
             Some(needed) if !caller.scopes.contains_all(&needed) => {
@@ -206,6 +202,18 @@ impl HttpState {
         let session = Session::new(Some(new_session_id()), version);
         sessions.insert(&session);
         Some(session)
+    }
+}
+
+/// 403 unless the session belongs to the caller (bound on first use); anyone without auth.
+fn owned_by(session: &Session, caller: Option<&AccessToken>) -> Result<(), Response> {
+    match caller {
+        Some(c) if !session.bind_owner(&c.subject) => Err(error_response(
+            StatusCode::FORBIDDEN,
+            TRANSPORT_ERROR,
+            "Forbidden: this session belongs to another principal",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -525,14 +533,8 @@ async fn handle_get(state: Arc<HttpState>, uri: axum::http::Uri, headers: Header
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(c) = &caller
-        && !session.bind_owner(&c.subject)
-    {
-        return error_response(
-            StatusCode::FORBIDDEN,
-            TRANSPORT_ERROR,
-            "Forbidden: this session belongs to another principal",
-        );
+    if let Err(r) = owned_by(&session, caller.as_deref()) {
+        return r;
     }
     if session.has_standalone() {
         return error_response(
@@ -595,14 +597,8 @@ async fn handle_delete(state: Arc<HttpState>, uri: axum::http::Uri, headers: Hea
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(c) = &caller
-        && !session.bind_owner(&c.subject)
-    {
-        return error_response(
-            StatusCode::FORBIDDEN,
-            TRANSPORT_ERROR,
-            "Forbidden: this session belongs to another principal",
-        );
+    if let Err(r) = owned_by(&session, caller.as_deref()) {
+        return r;
     }
     if let Some(id) = &session.id {
         state.server.inner.sessions.remove(id);
