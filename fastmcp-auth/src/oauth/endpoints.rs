@@ -790,6 +790,17 @@ async fn authenticate_client(
     }
 }
 
+/// The store and the authenticated client of a token, revocation or introspection request.
+async fn authenticated(
+    s: &OAuthServer,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(Arc<dyn Store>, ClientRecord), Response> {
+    let store = s.ready().await.map_err(unavailable)?.0;
+    let client = authenticate_client(s, &store, headers, form).await.map_err(IntoResponse::into_response)?;
+    Ok((store, client))
+}
+
 impl OAuthServer {
     fn access_token(&self, grant: &Grant) -> Result<(String, u64), String> {
         let keys = self.inner.keys.get().ok_or("keys not loaded")?;
@@ -842,13 +853,9 @@ fn pkce_ok(verifier: &str, challenge: &str) -> bool {
 }
 
 async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>) -> Response {
-    let store = match s.ready().await {
-        Ok((st, _)) => st,
-        Err(e) => return unavailable(e),
-    };
-    let client = match authenticate_client(&s, &store, &headers, &form).await {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
+    let (store, client) = match authenticated(&s, &headers, &form).await {
+        Ok(sc) => sc,
+        Err(r) => return r,
     };
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
     let bad_grant = |why: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why.to_owned()).into_response();
@@ -976,13 +983,9 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
 }
 
 async fn revoke(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>) -> Response {
-    let store = match s.ready().await {
-        Ok((st, _)) => st,
-        Err(e) => return unavailable(e),
-    };
-    let client = match authenticate_client(&s, &store, &headers, &form).await {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
+    let (store, client) = match authenticated(&s, &headers, &form).await {
+        Ok(sc) => sc,
+        Err(r) => return r,
     };
     let token = form.get("token").cloned().unwrap_or_default();
     let now = now_unix();
@@ -1001,13 +1004,9 @@ async fn revoke(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String
 }
 
 async fn introspect(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>) -> Response {
-    let store = match s.ready().await {
-        Ok((st, _)) => st,
-        Err(e) => return unavailable(e),
-    };
-    let client = match authenticate_client(&s, &store, &headers, &form).await {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
+    let (store, client) = match authenticated(&s, &headers, &form).await {
+        Ok(sc) => sc,
+        Err(r) => return r,
     };
     if client.secret_hash.is_none() {
         return oauth_error(
