@@ -390,10 +390,10 @@ fn build(
     Ok(match spec.name {
         "jwt" => Arc::new(TokenVerifierProvider::new(jwt_verifier(v, None)?).required_scopes(required)),
         "api_keys" => {
+            // `required` guarantees one of them.
             let keys = match (v.one("keys"), v.one("keys_file")) {
                 (Some(json), _) => ApiKeys::from_json(json),
-                (None, Some(path)) => ApiKeys::from_file(std::path::Path::new(path)),
-                (None, None) => unreachable!("checked by `required`"),
+                (None, path) => ApiKeys::from_file(std::path::Path::new(path.unwrap_or_default())),
             }
             .map_err(|e| {
                 ConfigError::new(format!("{}: {e}", v.from(if v.one("keys").is_some() { "keys" } else { "keys_file" })))

@@ -299,7 +299,8 @@ fn find_session(state: &HttpState, headers: &HeaderMap) -> Result<Arc<Session>, 
     }
 }
 
-fn guard(state: &HttpState, headers: &HeaderMap) -> Result<(), Response> {
+/// DNS-rebinding protection for every HTTP endpoint: 403 unless Host/Origin are allowed.
+pub(crate) fn guard(state: &HttpState, headers: &HeaderMap) -> Result<(), Response> {
     match state.config.host_policy.check(headers) {
         None => Ok(()),
         Some(why) => {

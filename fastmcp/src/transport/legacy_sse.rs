@@ -2,7 +2,7 @@
 //! names the message endpoint; the client POSTs to `/messages?session_id=…`; every answer
 //! arrives on the stream.
 
-use super::http::{HttpState, error_response, read_body};
+use super::http::{HttpState, error_response, guard, read_body};
 use super::sse_stream::{self, Until};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{self, Message, Payload};
@@ -49,16 +49,8 @@ impl Drop for SessionGuard {
     }
 }
 
-fn forbidden(state: &HttpState, headers: &HeaderMap) -> Option<Response> {
-    state
-        .config
-        .host_policy
-        .check(headers)
-        .map(|why| error_response(StatusCode::FORBIDDEN, -32000, format!("Forbidden: {why}")))
-}
-
 async fn open_stream(state: Arc<HttpState>, uri: OriginalUri, headers: HeaderMap) -> Response {
-    if let Some(r) = forbidden(&state, &headers) {
+    if let Err(r) = guard(&state, &headers) {
         return r;
     }
     let caller = match state.authenticate(&headers, &uri.0).await {
@@ -98,7 +90,7 @@ async fn post_message(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Some(r) = forbidden(&state, &headers) {
+    if let Err(r) = guard(&state, &headers) {
         return r;
     }
     let caller = match state.authenticate(&headers, &uri).await {
@@ -136,13 +128,13 @@ async fn post_message(
     for item in messages {
         let (server, session, caller) = (state.server.clone(), session.clone(), caller.clone());
         tokio::spawn(async move {
-            let sink = session.clone();
             let response = match item {
                 Ok(m) => server.handle_message(&session, m, None, caller).await,
                 Err(r) => Some(r),
             };
+            // Every answer travels on the session's SSE stream.
             if let Some(r) = response {
-                sink.send_standalone(Message::Response(r));
+                session.send_standalone(Message::Response(r));
             }
         });
     }
