@@ -32,6 +32,13 @@ fn string(meta: &ParseNestedMeta) -> syn::Result<Spanned<String>> {
     Ok(Spanned { value: lit.value(), span: lit.span() })
 }
 
+/// Parses `key = "value"` into `slot` (reporting a duplicate); always a known key.
+fn set_string(slot: &mut Option<Spanned<String>>, meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<bool> {
+    let v = string(meta)?;
+    set(slot, meta, v.value, errors);
+    Ok(true)
+}
+
 fn boolean(meta: &ParseNestedMeta) -> syn::Result<bool> {
     if meta.input.peek(syn::Token![=]) {
         let lit: LitBool = meta.value()?.parse()?;
@@ -94,9 +101,7 @@ impl ServerAttr {
                     "instructions" => &mut a.instructions,
                     _ => return Ok(false),
                 };
-                let v = string(meta)?;
-                set(slot, meta, v.value, errors);
-                Ok(true)
+                set_string(slot, meta, errors)
             },
             "`#[mcp_server]` option",
             KNOWN,
@@ -157,8 +162,7 @@ impl ToolAttr {
                             "title" => &mut a.title,
                             _ => &mut a.description,
                         };
-                        let v = string(meta)?;
-                        set(slot, meta, v.value, errors);
+                        set_string(slot, meta, errors)?;
                     }
                     "annotations" => {
                         if a.annotations.is_some() {
@@ -232,9 +236,7 @@ impl ResourceAttr {
                     "mime_type" => &mut a.mime_type,
                     _ => return Ok(false),
                 };
-                let v = string(meta)?;
-                set(slot, meta, v.value, errors);
-                Ok(true)
+                set_string(slot, meta, errors)
             },
             "`#[resource]` option",
             KNOWN,
@@ -270,9 +272,7 @@ impl PromptAttr {
                     "description" => &mut a.description,
                     _ => return Ok(false),
                 };
-                let v = string(meta)?;
-                set(slot, meta, v.value, errors);
-                Ok(true)
+                set_string(slot, meta, errors)
             },
             "`#[prompt]` option",
             KNOWN,
@@ -310,9 +310,7 @@ impl ArgAttr {
                         "description" => &mut description,
                         _ => return Ok(false),
                     };
-                    let v = string(meta)?;
-                    set(slot, meta, v.value, errors);
-                    Ok(true)
+                    set_string(slot, meta, errors)
                 },
                 "`#[arg]` option",
                 &["rename", "description"],
