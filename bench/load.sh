@@ -8,6 +8,10 @@
 #   BENCH_ROUNDS=5 BENCH_DURATION=20s bench/load.sh
 #   BENCH_VARIANTS="ours-none ours-jwt-rs256" bench/load.sh   # a subset
 #
+# Also available (not in the default set): ours-none-carry — the no-auth server sent the RS256
+# token anyway (it ignores it), which separates the cost of carrying the token's bytes from the
+# cost of checking it.
+#
 # Installs what it needs into .cache/bench (oha from crates.io, a venv with Python FastMCP) and
 # reuses scripts/test's Node 22 + OpenID provider for the JWKS and tokens. Every variant is
 # checked first (a real result, and 401 for a bad token). Results: bench/results/<time>.md.
@@ -46,6 +50,9 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after
+# the parenthesised command name).
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; die "nothing listens on port $1"; }
 
@@ -79,6 +86,7 @@ for alg in RS256 ES256; do
         FASTMCP_SERVER_AUTH_JWT_AUDIENCE="http://127.0.0.1:$p/mcp" "$OURS" --stateless --port "$p"
     TOKEN[$name]="$(mint "http://127.0.0.1:$p/mcp" "$alg")"
 done
+URL[ours-none-carry]="${URL[ours-none]}"; PID[ours-none-carry]="${PID[ours-none]}"; TOKEN[ours-none-carry]="${TOKEN[ours-jwt-rs256]}"
 p=$(free_port); start ours-oauth "$p" env FASTMCP_SERVER_AUTH=oauth FASTMCP_SERVER_AUTH_OAUTH_STORE=memory "$OURS" --stateless --port "$p"
 client="$(curl -s -X POST "http://127.0.0.1:$p/register" -H 'content-type: application/json' \
     -d '{"token_endpoint_auth_method":"client_secret_post","grant_types":["client_credentials"],"redirect_uris":[]}')"
@@ -106,7 +114,7 @@ for v in "${VARIANTS[@]}"; do
     out="$(curl -s -X POST "${URL[$v]}" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY")"
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["result"]["content"][0]["text"]=="5", d' "$out" 2>/dev/null ||
         die "$v: tools/call did not return 5: $out"
-    if [[ -n "${TOKEN[$v]:-}" ]]; then
+    if [[ -n "${TOKEN[$v]:-}" && "$v" != *-carry ]]; then
         code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "${URL[$v]}" -H 'content-type: application/json' \
             -H 'accept: application/json, text/event-stream' -H 'authorization: Bearer not-a-valid-token' -d "$BODY")"
         [[ "$code" == 401 ]] || die "$v: a bad token got HTTP $code, not 401"
@@ -114,23 +122,30 @@ for v in "${VARIANTS[@]}"; do
     log "$v ok (${URL[$v]})"
 done
 
-# ---- measure: rounds × concurrency × variants, interleaved ----
+# ---- measure: rounds × concurrency × variants, interleaved (A B … then … B A: the order is
+# reversed every other round so that a slow drift of the machine favours no variant) ----
 RAW="$CACHE/raw.tsv"; : >"$RAW"
+REVERSED=()
+for ((i = ${#VARIANTS[@]} - 1; i >= 0; i--)); do REVERSED+=("${VARIANTS[$i]}"); done
 for round in $(seq "$ROUNDS"); do
+    ORDER=("${VARIANTS[@]}"); (( round % 2 == 0 )) && ORDER=("${REVERSED[@]}")
     for c in "${CONCURRENCY[@]}"; do
-        for v in "${VARIANTS[@]}"; do
+        for v in "${ORDER[@]}"; do
             auth=(); [[ -n "${TOKEN[$v]:-}" ]] && auth=(-H "authorization: Bearer ${TOKEN[$v]}")
+            ticks0="$(cpu_ticks "${PID[$v]}")"
             json="$("$OHA" --no-tui --output-format json -z "$DURATION" -c "$c" -m POST -T application/json \
                 -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY" "${URL[$v]}")"
-            python3 - "$v" "$c" "$round" "$json" >>"$RAW" <<'PY'
+            ticks=$(( $(cpu_ticks "${PID[$v]}") - ticks0 ))
+            python3 - "$v" "$c" "$round" "$json" "$ticks" "$(getconf CLK_TCK)" >>"$RAW" <<'PY'
 import json, sys
-v, c, r, j = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+v, c, r, j, ticks, hz = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 codes = j.get("statusCodeDistribution", {})
 ok = codes.get("200", 0); total = sum(codes.values()) or 1
 lat = j["latencyPercentiles"]
-print(f'{v}\t{c}\t{r}\t{j["summary"]["requestsPerSec"]:.1f}\t{lat["p50"]*1000:.3f}\t{lat["p99"]*1000:.3f}\t{ok/total:.4f}')
+cpu_us = ticks * 1e6 / hz / total
+print(f'{v}\t{c}\t{r}\t{j["summary"]["requestsPerSec"]:.1f}\t{lat["p50"]*1000:.3f}\t{lat["p99"]*1000:.3f}\t{ok/total:.4f}\t{cpu_us:.2f}')
 PY
-            log "round $round c=$c $v: $(tail -1 "$RAW" | cut -f4) req/s"
+            log "round $round c=$c $v: $(tail -1 "$RAW" | cut -f4) req/s, $(tail -1 "$RAW" | cut -f8) µs server CPU/request"
         done
     done
 done
@@ -145,18 +160,22 @@ python3 - "$RAW" "$CACHE/rss.tsv" "$ROUNDS" "$DURATION" >"$RESULTS/$STAMP.md" <<
 import statistics, sys, collections, platform, os
 raw, rss_file, rounds, duration = sys.argv[1:5]
 rows = collections.defaultdict(list)
+by_round = {}
+cpu_by_round = {}
 for line in open(raw):
-    v, c, r, rps, p50, p99, ok = line.split("\t")
-    rows[(v, int(c))].append((float(rps), float(p50), float(p99), float(ok)))
+    v, c, r, rps, p50, p99, ok, cpu = line.split("\t")
+    rows[(v, int(c))].append((float(rps), float(p50), float(p99), float(ok), float(cpu)))
+    by_round[(v, int(c), int(r))] = float(rps)
+    cpu_by_round[(v, int(c), int(r))] = float(cpu)
 rss = {l.split("\t")[0]: int(l.split("\t")[1]) for l in open(rss_file)}
 med = lambda xs: statistics.median(xs)
 cpu = next((l.split(":")[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"# Load benchmark {os.popen('date -u +%Y-%m-%d').read().strip()}\n")
 print(f"Machine: {os.cpu_count()} cores ({cpu}), {round(os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')/2**30)} GiB; load generator oha on the same machine.")
-print(f"Rounds: {rounds} × {duration} per variant and concurrency, interleaved. Medians over rounds. `tools/call add(2,3)`, stateless Streamable HTTP, JSON responses.\n")
+print(f"Rounds: {rounds} × {duration} per variant and concurrency, interleaved (order reversed every other round). Medians over rounds. `tools/call add(2,3)`, stateless Streamable HTTP, JSON responses.\n")
 concs = sorted({c for _, c in rows})
-print("| variant | " + " | ".join(f"c={c} req/s | c={c} p50 ms | c={c} p99 ms" for c in concs) + " | peak RSS MiB | ok |")
-print("|---|" + "---|" * (3 * len(concs) + 2))
+print("| variant | " + " | ".join(f"c={c} req/s | c={c} p50 ms | c={c} p99 ms | c={c} server CPU µs/req" for c in concs) + " | peak RSS MiB | ok |")
+print("|---|" + "---|" * (4 * len(concs) + 2))
 variants = list(dict.fromkeys(v for v, _ in rows))
 rps = {}
 for v in variants:
@@ -165,15 +184,26 @@ for v in variants:
     for c in concs:
         data = rows[(v, c)]
         rps[(v, c)] = med([d[0] for d in data])
-        cells += [f"{rps[(v, c)]:.0f}", f"{med([d[1] for d in data]):.2f}", f"{med([d[2] for d in data]):.2f}"]
+        cells += [f"{rps[(v, c)]:.0f}", f"{med([d[1] for d in data]):.2f}", f"{med([d[2] for d in data]):.2f}", f"{med([d[4] for d in data]):.1f}"]
         oks += [d[3] for d in data]
     print(f"| {v} | " + " | ".join(cells) + f" | {rss.get(v, 0)/1024:.1f} | {min(oks)*100:.1f}% |")
-print("\n| ratio | " + " | ".join(f"c={c}" for c in concs) + " | budget |")
-print("|---|" + "---|" * (len(concs) + 1))
+print("\nThroughput ratios: of the medians, and in brackets the median of the per-round ratios (each")
+print("round runs both variants minutes apart, so its ratio is less exposed to the machine's drift) and")
+print("their range. Then the server's CPU time per request, b / a (≥ 1 means a costs no more).\n")
+print("| ratio | " + " | ".join(f"c={c}" for c in concs) + " | " + " | ".join(f"CPU/req c={c}" for c in concs) + " | budget |")
+print("|---|" + "---|" * (2 * len(concs) + 1))
+def paired(table, a, b, c):
+    return sorted(table[(a, c, r)] / table[(b, c, r)] for (v, cc, r) in table if v == a and cc == c and (b, c, r) in table)
 def ratio(a, b, budget):
     if not all((a, c) in rps and (b, c) in rps for c in concs):
         return
-    cells = [f"{rps[(a, c)] / rps[(b, c)]:.2f}" for c in concs]
+    cells = []
+    for c in concs:
+        p = paired(by_round, a, b, c)
+        cells.append(f"{rps[(a, c)] / rps[(b, c)]:.2f} ({med(p):.2f}, {p[0]:.2f}–{p[-1]:.2f})")
+    for c in concs:
+        p = [1 / x for x in paired(cpu_by_round, a, b, c) if x > 0]
+        cells.append(f"{med(p):.2f}" if p else "-")
     print(f"| {a} / {b} | " + " | ".join(cells) + f" | ≥ {budget} |")
 ratio("ours-jwt-rs256", "ours-none", 0.95)
 ratio("ours-jwt-es256", "ours-none", 0.95)
@@ -182,6 +212,8 @@ ratio("ours-jwt-rs256", "rmcp-jwt-rs256", 1.4)
 ratio("ours-jwt-es256", "rmcp-jwt-es256", 1.7)
 ratio("ours-jwt-rs256", "python-jwt-rs256", 40)
 ratio("ours-oauth", "ours-none", "-")
+ratio("ours-none-carry", "ours-none", "-")
+ratio("ours-jwt-rs256", "ours-none-carry", "-")
 ratio("ours-apikey", "ours-none", "-")
 ratio("rmcp-jwt-rs256", "rmcp-none", "-")
 ratio("python-jwt-rs256", "python-none", "-")

@@ -2,7 +2,7 @@
 
 use crate::digest::sha256;
 use crate::token::now_unix;
-use crate::{AccessToken, ScopeSet, TokenVerifier, Verified, VerifyError};
+use crate::{AccessToken, PresentedToken, ScopeSet, TokenVerifier, Verified, VerifyError};
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -95,14 +95,14 @@ impl ApiKeys {
         self.by_digest.is_empty()
     }
 
-    fn lookup(&self, token: &str) -> Verified {
-        let digest = sha256(token.as_bytes());
+    fn lookup(&self, token: &PresentedToken<'_>) -> Verified {
+        let digest = token.digest();
         // The map is keyed by the digest, so the lookup's timing depends only on the digest,
         // which reveals nothing usable about a key; the final comparison is constant-time.
         let entry = self
             .by_digest
-            .get(&digest)
-            .filter(|e| bool::from(e.digest.ct_eq(&digest)))
+            .get(digest)
+            .filter(|e| bool::from(e.digest.ct_eq(digest)))
             .ok_or_else(|| VerifyError::Invalid("unknown API key".into()))?;
         if entry.token.is_expired_at(now_unix()) {
             return Err(VerifyError::Invalid("API key expired".into()));
@@ -113,6 +113,9 @@ impl ApiKeys {
 
 impl TokenVerifier for ApiKeys {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
+        Box::pin(std::future::ready(self.lookup(&PresentedToken::new(token))))
+    }
+    fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
         Box::pin(std::future::ready(self.lookup(token)))
     }
 }

@@ -9,5 +9,10 @@ pub fn sha256(secret: &[u8]) -> [u8; 32] {
 
 /// A short, non-reversible label for logs: the first 8 hex digits of the SHA-256.
 pub fn fingerprint(secret: &str) -> String {
-    sha256(secret.as_bytes())[..4].iter().map(|b| format!("{b:02x}")).collect()
+    hex_prefix(&sha256(secret.as_bytes()))
+}
+
+/// The first 8 hex digits of a digest.
+pub(crate) fn hex_prefix(digest: &[u8; 32]) -> String {
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,10 +1,9 @@
 //! [`IntrospectionVerifier`]: opaque tokens checked with the issuer's RFC 7662 endpoint.
 
-use crate::digest::sha256;
 use crate::http_client::{FetchLimits, client, read_capped};
 use crate::token::now_unix;
 use crate::token_cache::TokenCache;
-use crate::{AccessToken, ConfigError, ScopeSet, TokenVerifier, Verified, VerifyError};
+use crate::{AccessToken, ConfigError, PresentedToken, ScopeSet, TokenVerifier, Verified, VerifyError};
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -151,44 +150,53 @@ fn form_encode(s: &str) -> String {
         .collect()
 }
 
+impl IntrospectionVerifier {
+    /// Positive and negative caches first (keyed by the token's digest), then the endpoint.
+    async fn check(&self, presented: &PresentedToken<'_>) -> Verified {
+        let token = presented.as_str();
+        if token.len() > 16 * 1024 {
+            return Err(VerifyError::Invalid("token too large".into()));
+        }
+        let digest = *presented.digest();
+        if let Some(hit) = self.positive.get(&digest) {
+            return Ok(hit.token);
+        }
+        {
+            let mut neg = self.negative.lock().unwrap_or_else(|p| p.into_inner());
+            match neg.get(&digest) {
+                Some(until) if Instant::now() < *until => {
+                    return Err(VerifyError::Invalid("token is not active".into()));
+                }
+                Some(_) => {
+                    neg.remove(&digest);
+                }
+                None => {}
+            }
+        }
+        match self.introspect(token).await {
+            Ok(t) => {
+                self.positive.insert(digest, t.clone(), None);
+                Ok(t)
+            }
+            Err(VerifyError::Invalid(why)) => {
+                let mut neg = self.negative.lock().unwrap_or_else(|p| p.into_inner());
+                if neg.len() > 10_000 {
+                    let now = Instant::now();
+                    neg.retain(|_, t| *t > now);
+                }
+                neg.insert(digest, Instant::now() + self.negative_ttl);
+                Err(VerifyError::Invalid(why))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl TokenVerifier for IntrospectionVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
-        Box::pin(async move {
-            if token.len() > 16 * 1024 {
-                return Err(VerifyError::Invalid("token too large".into()));
-            }
-            let digest = sha256(token.as_bytes());
-            if let Some(hit) = self.positive.get(&digest) {
-                return Ok(hit.token);
-            }
-            {
-                let mut neg = self.negative.lock().unwrap_or_else(|p| p.into_inner());
-                match neg.get(&digest) {
-                    Some(until) if Instant::now() < *until => {
-                        return Err(VerifyError::Invalid("token is not active".into()));
-                    }
-                    Some(_) => {
-                        neg.remove(&digest);
-                    }
-                    None => {}
-                }
-            }
-            match self.introspect(token).await {
-                Ok(t) => {
-                    self.positive.insert(digest, t.clone(), None);
-                    Ok(t)
-                }
-                Err(VerifyError::Invalid(why)) => {
-                    let mut neg = self.negative.lock().unwrap_or_else(|p| p.into_inner());
-                    if neg.len() > 10_000 {
-                        let now = Instant::now();
-                        neg.retain(|_, t| *t > now);
-                    }
-                    neg.insert(digest, Instant::now() + self.negative_ttl);
-                    Err(VerifyError::Invalid(why))
-                }
-                Err(e) => Err(e),
-            }
-        })
+        Box::pin(async move { self.check(&PresentedToken::new(token)).await })
+    }
+    fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
+        Box::pin(self.check(token))
     }
 }

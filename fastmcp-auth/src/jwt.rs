@@ -1,11 +1,10 @@
 //! [`JwtVerifier`]: JWT access tokens checked against a JWKS URL, static public keys, or an
 //! HMAC secret — never HMAC together with public keys.
 
-use crate::digest::sha256;
 use crate::jwks::{JwksCache, JwksPolicy, KeySet, VerificationKey};
 use crate::token::now_unix;
 use crate::token_cache::TokenCache;
-use crate::{AccessToken, ConfigError, ScopeSet, TokenVerifier, Verified, VerifyError};
+use crate::{AccessToken, ConfigError, PresentedToken, ScopeSet, TokenVerifier, Verified, VerifyError};
 use futures_util::future::BoxFuture;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -392,29 +391,38 @@ fn scopes_from(v: Option<&Value>) -> ScopeSet {
     }
 }
 
+impl JwtVerifier {
+    /// Verified-token cache first (keyed by the token's digest), then the signature check.
+    async fn check(&self, token: &PresentedToken<'_>) -> Verified {
+        let raw = token.as_str();
+        if raw.len() > self.max_token_bytes {
+            return Err(VerifyError::Invalid(format!("token larger than {} bytes", self.max_token_bytes)));
+        }
+        let Some(cache) = &self.cache else { return self.verify_uncached(raw).await.map(|(t, _)| t) };
+        let digest = token.digest();
+        if let Some(hit) = cache.get(digest) {
+            // A key the issuer has since withdrawn no longer vouches for cached tokens.
+            let still_trusted = match (&self.keys, hit.kid.as_deref()) {
+                (Keys::Jwks(jwks), Some(kid)) => jwks.current().has_kid(kid),
+                (Keys::Provided(p), Some(kid)) => p.current().has_kid(kid),
+                _ => true,
+            };
+            if still_trusted {
+                return Ok(hit.token);
+            }
+            cache.remove(digest);
+        }
+        let (verified, kid) = self.verify_uncached(raw).await?;
+        cache.insert(*digest, verified.clone(), kid);
+        Ok(verified)
+    }
+}
+
 impl TokenVerifier for JwtVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
-        Box::pin(async move {
-            if token.len() > self.max_token_bytes {
-                return Err(VerifyError::Invalid(format!("token larger than {} bytes", self.max_token_bytes)));
-            }
-            let Some(cache) = &self.cache else { return self.verify_uncached(token).await.map(|(t, _)| t) };
-            let digest = sha256(token.as_bytes());
-            if let Some(hit) = cache.get(&digest) {
-                // A key the issuer has since withdrawn no longer vouches for cached tokens.
-                let still_trusted = match (&self.keys, hit.kid.as_deref()) {
-                    (Keys::Jwks(jwks), Some(kid)) => jwks.current().has_kid(kid),
-                    (Keys::Provided(p), Some(kid)) => p.current().has_kid(kid),
-                    _ => true,
-                };
-                if still_trusted {
-                    return Ok(hit.token);
-                }
-                cache.remove(&digest);
-            }
-            let (verified, kid) = self.verify_uncached(token).await?;
-            cache.insert(digest, verified.clone(), kid);
-            Ok(verified)
-        })
+        Box::pin(async move { self.check(&PresentedToken::new(token)).await })
+    }
+    fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
+        Box::pin(self.check(token))
     }
 }

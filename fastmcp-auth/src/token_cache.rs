@@ -32,8 +32,8 @@ type DigestMap<V> = HashMap<[u8; 32], V, std::hash::BuildHasherDefault<DigestHas
 pub struct CachedToken {
     /// The verified token.
     pub token: Arc<AccessToken>,
-    /// The id of the key that verified it.
-    pub kid: Option<String>,
+    /// The id of the key that verified it (shared: a hit clones no string).
+    pub kid: Option<Arc<str>>,
 }
 
 #[derive(Clone)]
@@ -82,6 +82,7 @@ impl TokenCache {
 
     /// Caches `token` until its `exp` (or `max_ttl`, whichever is sooner).
     pub fn insert(&self, digest: [u8; 32], token: Arc<AccessToken>, kid: Option<String>) {
+        let kid = kid.map(Arc::from);
         let now = now_unix();
         let expires_at = token.expires_at.unwrap_or(u64::MAX).min(now + self.max_ttl);
         if expires_at <= now {

@@ -1,6 +1,6 @@
 //! The [`TokenVerifier`] trait and its error.
 
-use crate::AccessToken;
+use crate::{AccessToken, PresentedToken};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
@@ -47,11 +47,22 @@ pub enum VerifyError {
 pub trait TokenVerifier: Send + Sync + 'static {
     /// Verifies `token` (the bearer credential, without the `Bearer ` prefix).
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified>;
+
+    /// Verifies a token as [`BearerGuard`](crate::BearerGuard) received it. Verifiers that key
+    /// caches by the token's SHA-256 override this to use [`PresentedToken::digest`], which is
+    /// computed at most once per request and remembered per connection. The default calls
+    /// [`verify`](Self::verify).
+    fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
+        self.verify(token.as_str())
+    }
 }
 
 impl<T: TokenVerifier + ?Sized> TokenVerifier for Arc<T> {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
         (**self).verify(token)
+    }
+    fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
+        (**self).verify_presented(token)
     }
 }
 
@@ -79,19 +90,26 @@ impl MultiVerifier {
     }
 }
 
+impl MultiVerifier {
+    async fn check(&self, token: &PresentedToken<'_>) -> Verified {
+        let mut outage = None;
+        let mut invalid = VerifyError::Invalid("no verifier configured".into());
+        for v in &self.verifiers {
+            match v.verify_presented(token).await {
+                Ok(t) => return Ok(t),
+                Err(e @ VerifyError::Unavailable(_)) => outage = Some(e),
+                Err(e) => invalid = e,
+            }
+        }
+        Err(outage.unwrap_or(invalid))
+    }
+}
+
 impl TokenVerifier for MultiVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
-        Box::pin(async move {
-            let mut outage = None;
-            let mut invalid = VerifyError::Invalid("no verifier configured".into());
-            for v in &self.verifiers {
-                match v.verify(token).await {
-                    Ok(t) => return Ok(t),
-                    Err(e @ VerifyError::Unavailable(_)) => outage = Some(e),
-                    Err(e) => invalid = e,
-                }
-            }
-            Err(outage.unwrap_or(invalid))
-        })
+        Box::pin(async move { self.check(&PresentedToken::new(token)).await })
+    }
+    fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
+        Box::pin(self.check(token))
     }
 }

@@ -16,7 +16,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use fastmcp_auth::{AccessToken, AuthProvider, BearerGuard, ConfigError};
+use fastmcp_auth::{AccessToken, AuthProvider, BearerGuard, ConfigError, ConnectionMemo};
 use futures_util::future::join_all;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -147,9 +147,10 @@ impl HttpState {
         &self,
         headers: &HeaderMap,
         uri: &axum::http::Uri,
+        connection: Option<&ConnectionMemo>,
     ) -> Result<Option<Arc<AccessToken>>, Response> {
         match &self.guard {
-            Some(g) => g.authenticate(headers, uri).await.map(Some),
+            Some(g) => g.authenticate(headers, uri, connection).await.map(Some),
             None => Ok(None),
         }
     }
@@ -326,7 +327,8 @@ async fn handle_post(state: Arc<HttpState>, request: Request) -> Response {
     if let Err(r) = guard(&state, headers) {
         return r;
     }
-    let caller = match state.authenticate(headers, &parts.uri).await {
+    let connection = parts.extensions.get::<Arc<ConnectionMemo>>().map(Arc::as_ref);
+    let caller = match state.authenticate(headers, &parts.uri, connection).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -513,7 +515,7 @@ async fn handle_get(state: Arc<HttpState>, uri: axum::http::Uri, headers: Header
     if let Err(r) = guard(&state, &headers) {
         return r;
     }
-    let caller = match state.authenticate(&headers, &uri).await {
+    let caller = match state.authenticate(&headers, &uri, None).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -584,7 +586,7 @@ async fn handle_delete(state: Arc<HttpState>, uri: axum::http::Uri, headers: Hea
     if let Err(r) = guard(&state, &headers) {
         return r;
     }
-    let caller = match state.authenticate(&headers, &uri).await {
+    let caller = match state.authenticate(&headers, &uri, None).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -683,8 +685,20 @@ impl Server {
 
     /// Serves the HTTP transports on `addr` until Ctrl-C. Without a configured public URL
     /// (`config.public_url`, `FASTMCP_SERVER_BASE_URL`) it is `http://<bound address>`.
-    pub async fn serve_http(&self, addr: SocketAddr, mut config: HttpConfig) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+    pub async fn serve_http(&self, addr: SocketAddr, config: HttpConfig) -> std::io::Result<()> {
+        self.serve_http_on(tokio::net::TcpListener::bind(addr).await?, config).await
+    }
+
+    /// Like [`serve_http`](Self::serve_http), on a listener the caller bound (port 0 in tests,
+    /// a socket handed over by systemd, …). Every connection gets its own
+    /// [`ConnectionMemo`](fastmcp_auth::ConnectionMemo), so a kept-alive client's repeated bearer
+    /// token is verified without being hashed again, and its peer address as
+    /// `ConnectInfo<SocketAddr>`.
+    pub async fn serve_http_on(
+        &self,
+        listener: tokio::net::TcpListener,
+        mut config: HttpConfig,
+    ) -> std::io::Result<()> {
         let local = listener.local_addr()?;
         if config.resource_url().is_none() {
             config.public_url = Some(format!("http://{local}"));
@@ -695,7 +709,7 @@ impl Server {
             p.start().await.map_err(invalid)?;
         }
         tracing::info!("MCP server `{}` listening on http://{local}{}", self.info().name, config.endpoint);
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        axum::serve(listener, super::connection::PerConnection::new(router))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

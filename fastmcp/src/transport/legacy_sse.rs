@@ -53,7 +53,7 @@ async fn open_stream(state: Arc<HttpState>, uri: OriginalUri, headers: HeaderMap
     if let Err(r) = guard(&state, &headers) {
         return r;
     }
-    let caller = match state.authenticate(&headers, &uri.0).await {
+    let caller = match state.authenticate(&headers, &uri.0, None).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -93,7 +93,7 @@ async fn post_message(
     if let Err(r) = guard(&state, &headers) {
         return r;
     }
-    let caller = match state.authenticate(&headers, &uri).await {
+    let caller = match state.authenticate(&headers, &uri, None).await {
         Ok(c) => c,
         Err(r) => return r,
     };

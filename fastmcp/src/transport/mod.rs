@@ -1,5 +1,6 @@
 //! Transports: stdio, Streamable HTTP and legacy HTTP+SSE.
 
+mod connection;
 mod guard;
 pub(crate) mod http;
 mod legacy_sse;
