@@ -16,55 +16,23 @@
 # reuses scripts/test's Node 22 + OpenID provider for the JWKS and tokens. Every variant is
 # checked first (a real result, and 401 for a bad token). Results: bench/results/<time>.md.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
 ROUNDS="${BENCH_ROUNDS:-3}"
 DURATION="${BENCH_DURATION:-10s}"
 CONCURRENCY=(${BENCH_CONCURRENCY:-16 64})
-CACHE="$ROOT/.cache/bench"
-RESULTS="$ROOT/bench/results"
-mkdir -p "$CACHE" "$RESULTS"
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# ---- tools ----
-eval "$(FASTMCP_TEST_SETUP_ONLY=1 scripts/test)"
-if [[ ! -x "$CACHE/bin/oha" ]]; then
-    log "installing oha (crates.io) into $CACHE ..."
-    cargo install oha --locked --root "$CACHE" >&2 || die "cargo install oha failed"
-fi
-OHA="$CACHE/bin/oha"
 if [[ ! -x "$CACHE/venv/bin/python" ]] || ! cmp -s bench/python-server/requirements.txt "$CACHE/venv/requirements.txt"; then
     log "creating the Python FastMCP venv ..."
     rm -rf "$CACHE/venv"
     python3 -m venv "$CACHE/venv" && "$CACHE/venv/bin/pip" install -q -r bench/python-server/requirements.txt >&2 || die "pip install failed"
     cp bench/python-server/requirements.txt "$CACHE/venv/requirements.txt"
 fi
-log "building release binaries ..."
-cargo build --release -q -p examples --bin add >&2
 (cd bench/rmcp-server && cargo build --release -q >&2)
-OURS="$ROOT/target/release/add"
 RMCP="$ROOT/bench/rmcp-server/target/release/rmcp-bench-server"
-
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
 
 # utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after
 # the parenthesised command name).
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; die "nothing listens on port $1"; }
-
-# ---- identity provider: JWKS (RS256 + ES256 keys) and token minting ----
-IDP_OUT="$CACHE/idp.out"
-NODE_PATH="$FASTMCP_TEST_NODE_MODULES" "$FASTMCP_TEST_NODE" tests/clients/oidc_provider.mjs --port 0 >"$IDP_OUT" 2>/dev/null &
-PIDS+=($!)
-for _ in $(seq 100); do grep -q '^OIDC issuer' "$IDP_OUT" 2>/dev/null && break; sleep 0.1; done
-ISSUER="$(awk '/^OIDC issuer/ { print $3 }' "$IDP_OUT")"
-[[ -n "$ISSUER" ]] || die "the OpenID provider did not start"
-mint() { curl -s -X POST "$ISSUER/__test/token" -H 'content-type: application/json' \
-    -d "{\"resource\":\"$1\",\"alg\":\"$2\",\"expires_in\":7200,\"scope\":\"bench\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'; }
 
 declare -A URL TOKEN PID
 start() { # name port cmd... (env via `env`)
@@ -82,12 +50,12 @@ p=$(free_port); start ours-apikey "$p" env FASTMCP_SERVER_AUTH=api_keys \
 TOKEN[ours-apikey]="$API_KEY"
 for alg in RS256 ES256; do
     name="ours-jwt-${alg,,}"; p=$(free_port)
-    start "$name" "$p" env FASTMCP_SERVER_AUTH=jwt FASTMCP_SERVER_AUTH_JWT_JWKS_URI="$ISSUER/jwks" FASTMCP_SERVER_AUTH_JWT_ISSUER="$ISSUER" \
-        FASTMCP_SERVER_AUTH_JWT_AUDIENCE="http://127.0.0.1:$p/mcp" "$OURS" --stateless --port "$p"
+    start "$name" "$p" env $(jwt_env "$p") "$OURS" --stateless --port "$p"
     TOKEN[$name]="$(mint "http://127.0.0.1:$p/mcp" "$alg")"
 done
 URL[ours-none-carry]="${URL[ours-none]}"; PID[ours-none-carry]="${PID[ours-none]}"; TOKEN[ours-none-carry]="${TOKEN[ours-jwt-rs256]}"
-p=$(free_port); start ours-oauth "$p" env FASTMCP_SERVER_AUTH=oauth FASTMCP_SERVER_AUTH_OAUTH_STORE=memory "$OURS" --stateless --port "$p"
+p=$(free_port); start ours-oauth "$p" env FASTMCP_SERVER_AUTH=oauth FASTMCP_SERVER_AUTH_OAUTH_STORE=memory \
+    FASTMCP_SERVER_AUTH_OAUTH_ACCESS_TOKEN_TTL=4h "$OURS" --stateless --port "$p"
 client="$(curl -s -X POST "http://127.0.0.1:$p/register" -H 'content-type: application/json' \
     -d '{"token_endpoint_auth_method":"client_secret_post","grant_types":["client_credentials"],"redirect_uris":[]}')"
 cid="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["client_id"])' "$client")"
@@ -106,14 +74,10 @@ p=$(free_port); start python-jwt-rs256 "$p" "$CACHE/venv/bin/python" bench/pytho
 TOKEN[python-jwt-rs256]="$(mint "http://127.0.0.1:$p/mcp" RS256)"
 
 VARIANTS=(${BENCH_VARIANTS:-ours-none ours-apikey ours-jwt-rs256 ours-jwt-es256 ours-oauth rmcp-none rmcp-jwt-rs256 rmcp-jwt-es256 python-none python-jwt-rs256})
-BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}'
 
 # ---- every variant must really work (and refuse a bad token) before it is measured ----
 for v in "${VARIANTS[@]}"; do
-    auth=(); [[ -n "${TOKEN[$v]:-}" ]] && auth=(-H "authorization: Bearer ${TOKEN[$v]}")
-    out="$(curl -s -X POST "${URL[$v]}" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY")"
-    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["result"]["content"][0]["text"]=="5", d' "$out" 2>/dev/null ||
-        die "$v: tools/call did not return 5: $out"
+    call "${URL[$v]}" "${TOKEN[$v]:-}"
     if [[ -n "${TOKEN[$v]:-}" && "$v" != *-carry ]]; then
         code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "${URL[$v]}" -H 'content-type: application/json' \
             -H 'accept: application/json, text/event-stream' -H 'authorization: Bearer not-a-valid-token' -d "$BODY")"
@@ -220,3 +184,5 @@ ratio("python-jwt-rs256", "python-none", "-")
 PY
 cat "$RESULTS/$STAMP.md"
 log "results: bench/results/$STAMP.md"
+failed="$(awk -F'\t' '$7 < 0.999 { print $1 " c=" $2 " round " $3 ": " $7 * 100 "% ok" }' "$RAW")"
+[[ -z "$failed" ]] || die "some measurements had failed requests (their numbers are not valid):"$'\n'"$failed"

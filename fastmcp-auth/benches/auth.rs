@@ -1,5 +1,6 @@
-//! Per-request costs of auth: JWT verification cold (signature checked) and warm (verified-token
-//! cache hit) for RS256, ES256 and EdDSA; an API-key lookup; a scope check; challenge rendering.
+//! Per-request costs of auth: JWT verification cold (signature checked), warm (verified-token
+//! cache hit) and warm on a kept-alive connection (the `ConnectionMemo` supplies the digest) for
+//! RS256, ES256 and EdDSA; an API-key lookup; a scope check; challenge rendering.
 //! Keys are generated at start-up (nothing secret is stored in the repository).
 //!
 //! `cargo bench -p fastmcp-auth --bench auth` (add `-- --quick` for a fast run).
@@ -9,7 +10,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
-use fastmcp_auth::{ApiKeys, Challenge, JwtVerifier, ScopeSet, TokenVerifier, now_unix};
+use fastmcp_auth::{ApiKeys, Challenge, ConnectionMemo, JwtVerifier, ScopeSet, TokenVerifier, now_unix};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::json;
 use std::hint::black_box;
@@ -81,6 +82,17 @@ fn jwt(c: &mut Criterion) {
         rt.block_on(warm.verify(&t)).unwrap();
         c.bench_function(&format!("jwt/{name}/cold"), |b| b.iter(|| rt.block_on(cold.verify(black_box(&t))).unwrap()));
         c.bench_function(&format!("jwt/{name}/warm"), |b| b.iter(|| rt.block_on(warm.verify(black_box(&t))).unwrap()));
+        // What `BearerGuard` does on a kept-alive connection: the memo supplies the digest.
+        let connection = ConnectionMemo::new();
+        let first = connection.present(&t);
+        rt.block_on(warm.verify_presented(&first)).unwrap();
+        connection.remember(&first);
+        c.bench_function(&format!("jwt/{name}/warm, same connection"), |b| {
+            b.iter(|| {
+                let presented = connection.present(black_box(&t));
+                rt.block_on(warm.verify_presented(&presented)).unwrap()
+            })
+        });
     }
 }
 

@@ -113,9 +113,12 @@ impl ApiKeys {
 
 impl TokenVerifier for ApiKeys {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
-        Box::pin(std::future::ready(self.lookup(&PresentedToken::new(token))))
+        crate::verifier::present_and_verify(self, token)
     }
     fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
         Box::pin(std::future::ready(self.lookup(token)))
+    }
+    fn verify_now(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        Some(self.lookup(token))
     }
 }

@@ -151,28 +151,33 @@ fn form_encode(s: &str) -> String {
 }
 
 impl IntrospectionVerifier {
+    /// The positive or negative cache's answer for `token`, if it has one.
+    fn cached(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        if token.as_str().len() > 16 * 1024 {
+            return Some(Err(VerifyError::Invalid("token too large".into())));
+        }
+        let digest = token.digest();
+        if let Some(hit) = self.positive.get(digest) {
+            return Some(Ok(hit.token));
+        }
+        let mut neg = self.negative.lock().unwrap_or_else(|p| p.into_inner());
+        match neg.get(digest) {
+            Some(until) if Instant::now() < *until => Some(Err(VerifyError::Invalid("token is not active".into()))),
+            Some(_) => {
+                neg.remove(digest);
+                None
+            }
+            None => None,
+        }
+    }
+
     /// Positive and negative caches first (keyed by the token's digest), then the endpoint.
     async fn check(&self, presented: &PresentedToken<'_>) -> Verified {
+        if let Some(verdict) = self.cached(presented) {
+            return verdict;
+        }
         let token = presented.as_str();
-        if token.len() > 16 * 1024 {
-            return Err(VerifyError::Invalid("token too large".into()));
-        }
         let digest = *presented.digest();
-        if let Some(hit) = self.positive.get(&digest) {
-            return Ok(hit.token);
-        }
-        {
-            let mut neg = self.negative.lock().unwrap_or_else(|p| p.into_inner());
-            match neg.get(&digest) {
-                Some(until) if Instant::now() < *until => {
-                    return Err(VerifyError::Invalid("token is not active".into()));
-                }
-                Some(_) => {
-                    neg.remove(&digest);
-                }
-                None => {}
-            }
-        }
         match self.introspect(token).await {
             Ok(t) => {
                 self.positive.insert(digest, t.clone(), None);
@@ -194,9 +199,12 @@ impl IntrospectionVerifier {
 
 impl TokenVerifier for IntrospectionVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
-        Box::pin(async move { self.check(&PresentedToken::new(token)).await })
+        crate::verifier::present_and_verify(self, token)
     }
     fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
         Box::pin(self.check(token))
+    }
+    fn verify_now(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        self.cached(token)
     }
 }

@@ -392,37 +392,49 @@ fn scopes_from(v: Option<&Value>) -> ScopeSet {
 }
 
 impl JwtVerifier {
+    /// The verified-token cache's answer for `token`, if it has one. Oversized tokens are
+    /// refused here too, before anything hashes them.
+    fn cached(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        if token.as_str().len() > self.max_token_bytes {
+            return Some(Err(VerifyError::Invalid(format!("token larger than {} bytes", self.max_token_bytes))));
+        }
+        let cache = self.cache.as_ref()?;
+        let digest = token.digest();
+        let hit = cache.get(digest)?;
+        // A key the issuer has since withdrawn no longer vouches for cached tokens.
+        let still_trusted = match (&self.keys, hit.kid.as_deref()) {
+            (Keys::Jwks(jwks), Some(kid)) => jwks.current().has_kid(kid),
+            (Keys::Provided(p), Some(kid)) => p.current().has_kid(kid),
+            _ => true,
+        };
+        if still_trusted {
+            return Some(Ok(hit.token));
+        }
+        cache.remove(digest);
+        None
+    }
+
     /// Verified-token cache first (keyed by the token's digest), then the signature check.
     async fn check(&self, token: &PresentedToken<'_>) -> Verified {
-        let raw = token.as_str();
-        if raw.len() > self.max_token_bytes {
-            return Err(VerifyError::Invalid(format!("token larger than {} bytes", self.max_token_bytes)));
+        if let Some(verdict) = self.cached(token) {
+            return verdict;
         }
-        let Some(cache) = &self.cache else { return self.verify_uncached(raw).await.map(|(t, _)| t) };
-        let digest = token.digest();
-        if let Some(hit) = cache.get(digest) {
-            // A key the issuer has since withdrawn no longer vouches for cached tokens.
-            let still_trusted = match (&self.keys, hit.kid.as_deref()) {
-                (Keys::Jwks(jwks), Some(kid)) => jwks.current().has_kid(kid),
-                (Keys::Provided(p), Some(kid)) => p.current().has_kid(kid),
-                _ => true,
-            };
-            if still_trusted {
-                return Ok(hit.token);
-            }
-            cache.remove(digest);
+        let (verified, kid) = self.verify_uncached(token.as_str()).await?;
+        if let Some(cache) = &self.cache {
+            cache.insert(*token.digest(), verified.clone(), kid);
         }
-        let (verified, kid) = self.verify_uncached(raw).await?;
-        cache.insert(*digest, verified.clone(), kid);
         Ok(verified)
     }
 }
 
 impl TokenVerifier for JwtVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
-        Box::pin(async move { self.check(&PresentedToken::new(token)).await })
+        crate::verifier::present_and_verify(self, token)
     }
     fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
         Box::pin(self.check(token))
+    }
+    fn verify_now(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        self.cached(token)
     }
 }

@@ -55,6 +55,20 @@ pub trait TokenVerifier: Send + Sync + 'static {
     fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
         self.verify(token.as_str())
     }
+
+    /// The verdict, if it is known without waiting (a cache hit, a static key). `BearerGuard`
+    /// asks this first and creates the future of [`verify_presented`](Self::verify_presented)
+    /// only when it returns `None`, so a cache hit allocates nothing. The default is `None`.
+    fn verify_now(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        let _ = token;
+        None
+    }
+}
+
+/// `verify` for verifiers whose work is in `verify_presented`: presents `token` (its digest is
+/// computed only if the verifier needs it).
+pub(crate) fn present_and_verify<'a, V: TokenVerifier + ?Sized>(v: &'a V, token: &'a str) -> BoxFuture<'a, Verified> {
+    Box::pin(async move { v.verify_presented(&PresentedToken::new(token)).await })
 }
 
 impl<T: TokenVerifier + ?Sized> TokenVerifier for Arc<T> {
@@ -63,6 +77,9 @@ impl<T: TokenVerifier + ?Sized> TokenVerifier for Arc<T> {
     }
     fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
         (**self).verify_presented(token)
+    }
+    fn verify_now(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        (**self).verify_now(token)
     }
 }
 
@@ -107,9 +124,55 @@ impl MultiVerifier {
 
 impl TokenVerifier for MultiVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verified> {
-        Box::pin(async move { self.check(&PresentedToken::new(token)).await })
+        present_and_verify(self, token)
     }
     fn verify_presented<'a>(&'a self, token: &'a PresentedToken<'a>) -> BoxFuture<'a, Verified> {
         Box::pin(self.check(token))
+    }
+    /// Known now only if the verifiers tried before the first that knows it accepts all refused.
+    fn verify_now(&self, token: &PresentedToken<'_>) -> Option<Verified> {
+        for v in &self.verifiers {
+            match v.verify_now(token)? {
+                Ok(t) => return Some(Ok(t)),
+                Err(_) => continue,
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ApiKeys, ScopeSet};
+
+    /// Accepts everything, but only asynchronously.
+    struct Slow;
+    impl TokenVerifier for Slow {
+        fn verify<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Verified> {
+            Box::pin(async { Ok(Arc::new(AccessToken { subject: "slow".into(), ..Default::default() })) })
+        }
+    }
+
+    fn keys(subject: &str) -> ApiKeys {
+        ApiKeys::new().key("shared-key", subject, ScopeSet::new(), None)
+    }
+
+    #[test]
+    fn multi_verifier_answers_now_only_in_order() {
+        let token = PresentedToken::new("shared-key");
+        let first_wins = MultiVerifier::new().with(keys("alice")).with(keys("bob"));
+        assert_eq!(first_wins.verify_now(&token).unwrap().unwrap().subject, "alice");
+        let refused_then_accepted = MultiVerifier::new().with(ApiKeys::new()).with(keys("bob"));
+        assert_eq!(refused_then_accepted.verify_now(&token).unwrap().unwrap().subject, "bob");
+        // An earlier verifier that needs to wait may accept first: no answer now.
+        let slow_first = MultiVerifier::new().with(Slow).with(keys("bob"));
+        assert!(slow_first.verify_now(&token).is_none());
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        assert_eq!(rt.block_on(slow_first.verify_presented(&token)).unwrap().subject, "slow");
+        // Nobody accepts now: the full (async) path decides, and refuses.
+        let nobody = MultiVerifier::new().with(ApiKeys::new());
+        assert!(nobody.verify_now(&token).is_none());
+        assert!(rt.block_on(nobody.verify_presented(&token)).is_err());
     }
 }
