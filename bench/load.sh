@@ -8,9 +8,10 @@
 #   BENCH_ROUNDS=5 BENCH_DURATION=20s bench/load.sh
 #   BENCH_VARIANTS="ours-none ours-jwt-rs256" bench/load.sh   # a subset
 #
-# Also available (not in the default set): ours-none-carry — the no-auth server sent the RS256
-# token anyway (it ignores it), which separates the cost of carrying the token's bytes from the
-# cost of checking it.
+# Controls, not in the default set: ours-none-carry — the no-auth server sent the RS256 token
+# anyway (it ignores it), which separates the cost of carrying the token's bytes from the cost of
+# checking it; ours-none-b — a second no-auth server, for an A/A comparison that shows what the
+# method itself reads into two identical variants.
 #
 # Installs what it needs into .cache/bench (oha from crates.io, a venv with Python FastMCP) and
 # reuses scripts/test's Node 22 + OpenID provider for the JWKS and tokens. Every variant is
@@ -45,6 +46,7 @@ start() { # name port cmd... (env via `env`)
 
 API_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 p=$(free_port); start ours-none "$p" "$OURS" --stateless --port "$p"
+p=$(free_port); start ours-none-b "$p" "$OURS" --stateless --port "$p"
 p=$(free_port); start ours-apikey "$p" env FASTMCP_SERVER_AUTH=api_keys \
     FASTMCP_SERVER_AUTH_API_KEYS_KEYS="[{\"key\":\"$API_KEY\",\"subject\":\"bench\"}]" "$OURS" --stateless --port "$p"
 TOKEN[ours-apikey]="$API_KEY"
@@ -86,6 +88,13 @@ for v in "${VARIANTS[@]}"; do
     log "$v ok (${URL[$v]})"
 done
 
+# load VARIANT CONCURRENCY — oha's JSON summary of DURATION of tools/call against VARIANT.
+load() {
+    local auth=(); [[ -n "${TOKEN[$1]:-}" ]] && auth=(-H "authorization: Bearer ${TOKEN[$1]}")
+    "$OHA" --no-tui --output-format json -z "$DURATION" -c "$2" -m POST -T application/json \
+        -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY" "${URL[$1]}"
+}
+
 # ---- measure: rounds × concurrency × variants, interleaved (A B … then … B A: the order is
 # reversed every other round so that a slow drift of the machine favours no variant) ----
 RAW="$CACHE/raw.tsv"; : >"$RAW"
@@ -95,10 +104,8 @@ for round in $(seq "$ROUNDS"); do
     ORDER=("${VARIANTS[@]}"); (( round % 2 == 0 )) && ORDER=("${REVERSED[@]}")
     for c in "${CONCURRENCY[@]}"; do
         for v in "${ORDER[@]}"; do
-            auth=(); [[ -n "${TOKEN[$v]:-}" ]] && auth=(-H "authorization: Bearer ${TOKEN[$v]}")
             ticks0="$(cpu_ticks "${PID[$v]}")"
-            json="$("$OHA" --no-tui --output-format json -z "$DURATION" -c "$c" -m POST -T application/json \
-                -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY" "${URL[$v]}")"
+            json="$(load "$v" "$c")"
             ticks=$(( $(cpu_ticks "${PID[$v]}") - ticks0 ))
             python3 - "$v" "$c" "$round" "$json" "$ticks" "$(getconf CLK_TCK)" >>"$RAW" <<'PY'
 import json, sys
@@ -113,6 +120,34 @@ PY
         done
     done
 done
+# ---- side by side: the no-auth server and a JWT server loaded at the same time, each by its own
+# oha, so that both meet the same machine; the ratio of their throughputs is the ratio of their
+# costs (BENCH_SIMULTANEOUS=0 skips this) ----
+SIM="$CACHE/simultaneous.tsv"; : >"$SIM"
+if [[ "${BENCH_SIMULTANEOUS:-1}" == 1 && " ${VARIANTS[*]} " == *" ours-none "* ]]; then
+    for round in $(seq "$ROUNDS"); do
+        for c in "${CONCURRENCY[@]}"; do
+            for v in ours-none-b ours-none-carry ours-jwt-rs256 ours-jwt-es256; do
+                [[ " ${VARIANTS[*]} " == *" $v "* ]] || continue
+                load ours-none "$c" >"$CACHE/sim.base.json" & a=$!
+                load "$v" "$c" >"$CACHE/sim.auth.json" & b=$!
+                wait "$a" "$b"
+                python3 - "$v" "$c" "$round" "$CACHE/sim.base.json" "$CACHE/sim.auth.json" >>"$SIM" <<'PY' || die "side-by-side run failed"
+import json, sys
+v, c, r, base, auth = sys.argv[1], sys.argv[2], sys.argv[3], json.load(open(sys.argv[4])), json.load(open(sys.argv[5]))
+for name, j in (("ours-none", base), (v, auth)):
+    codes = j.get("statusCodeDistribution", {})
+    if codes.get("200", 0) != sum(codes.values()):
+        sys.exit(f"{name}: not every request succeeded: {codes}")
+a, b = base["summary"]["requestsPerSec"], auth["summary"]["requestsPerSec"]
+print(f"{v}\t{c}\t{r}\t{b / a:.4f}\t{a:.0f}\t{b:.0f}")
+PY
+                log "side by side, round $round c=$c: $v / ours-none = $(tail -1 "$SIM" | cut -f4)"
+            done
+        done
+    done
+fi
+
 for v in "${VARIANTS[@]}"; do
     printf '%s\t%s\n' "$v" "$(awk '/VmHWM/ { print $2 }' "/proc/${PID[$v]}/status" 2>/dev/null || echo 0)" >>"$CACHE/rss.tsv.new"
 done
@@ -120,9 +155,9 @@ mv "$CACHE/rss.tsv.new" "$CACHE/rss.tsv"
 
 # ---- report ----
 STAMP="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
-python3 - "$RAW" "$CACHE/rss.tsv" "$ROUNDS" "$DURATION" >"$RESULTS/$STAMP.md" <<'PY'
+python3 - "$RAW" "$CACHE/rss.tsv" "$ROUNDS" "$DURATION" "$SIM" >"$RESULTS/$STAMP.md" <<'PY'
 import statistics, sys, collections, platform, os
-raw, rss_file, rounds, duration = sys.argv[1:5]
+raw, rss_file, rounds, duration, sim_file = sys.argv[1:6]
 rows = collections.defaultdict(list)
 by_round = {}
 cpu_by_round = {}
@@ -181,6 +216,19 @@ ratio("ours-jwt-rs256", "ours-none-carry", "-")
 ratio("ours-apikey", "ours-none", "-")
 ratio("rmcp-jwt-rs256", "rmcp-none", "-")
 ratio("python-jwt-rs256", "python-none", "-")
+sim = collections.defaultdict(list)
+for line in open(sim_file):
+    v, c, r, ratio_, a, b = line.split("\t")
+    sim[(v, int(c))].append(float(ratio_))
+if sim:
+    print("\nSide by side (both servers loaded at the same time, each by its own oha with the same")
+    print("concurrency): throughput of the JWT server / the no-auth server, median over rounds and range.\n")
+    print("| ratio | " + " | ".join(f"c={c}" for c in concs) + " | budget |")
+    print("|---|" + "---|" * (len(concs) + 1))
+    for v in dict.fromkeys(v for v, _ in sim):
+        cells = [f"{med(sim[(v, c)]):.2f} ({min(sim[(v, c)]):.2f}–{max(sim[(v, c)]):.2f})" for c in concs]
+        budget = "≥ 0.95" if v.startswith("ours-jwt") else "-"
+        print(f"| {v} / ours-none | " + " | ".join(cells) + f" | {budget} |")
 PY
 cat "$RESULTS/$STAMP.md"
 log "results: bench/results/$STAMP.md"
