@@ -105,9 +105,7 @@ impl MultiVerifier {
         self.verifiers.push(Box::new(verifier));
         self
     }
-}
 
-impl MultiVerifier {
     async fn check(&self, token: &PresentedToken<'_>) -> Verified {
         let mut outage = None;
         let mut invalid = VerifyError::Invalid("no verifier configured".into());

@@ -9,10 +9,11 @@ use crate::protocol::jsonrpc::{self, Message, Payload};
 use crate::session::Session;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Query};
+use axum::extract::{Extension, OriginalUri, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use fastmcp_auth::ConnectionMemo;
 use serde::Deserialize;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -24,9 +25,15 @@ pub(crate) fn router(state: Arc<HttpState>) -> Router {
         .route(&state.config.sse_endpoint, get(move |uri: OriginalUri, h: HeaderMap| open_stream(s.clone(), uri, h)))
         .route(
             &messages_path,
-            post(move |uri: axum::http::Uri, q: Query<SessionQuery>, h: HeaderMap, body: Body| {
-                post_message(m.clone(), uri, q.0, h, body)
-            }),
+            post(
+                move |uri: axum::http::Uri,
+                      q: Query<SessionQuery>,
+                      connection: Option<Extension<Arc<ConnectionMemo>>>,
+                      h: HeaderMap,
+                      body: Body| {
+                    post_message(m.clone(), uri, q.0, connection.map(|e| e.0), h, body)
+                },
+            ),
         )
 }
 
@@ -87,13 +94,14 @@ async fn post_message(
     state: Arc<HttpState>,
     uri: axum::http::Uri,
     query: SessionQuery,
+    connection: Option<Arc<ConnectionMemo>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     if let Err(r) = guard(&state, &headers) {
         return r;
     }
-    let caller = match state.authenticate(&headers, &uri, None).await {
+    let caller = match state.authenticate(&headers, &uri, connection.as_deref()).await {
         Ok(c) => c,
         Err(r) => return r,
     };
