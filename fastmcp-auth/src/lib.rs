@@ -6,6 +6,8 @@
 //! - Providers ([`AuthProvider`]): [`TokenVerifierProvider`], [`RemoteAuthProvider`] with RFC 9728
 //!   [`ResourceMetadata`], and [`presets`] for common identity providers.
 //! - [`BearerGuard`]: the HTTP side — 401/403/503 with the right `WWW-Authenticate` [`Challenge`].
+//!   Each token is hashed at most once per request ([`PresentedToken`]) and, on a kept-alive
+//!   connection, not again for the next requests ([`ConnectionMemo`]).
 //! - [`AuthConfig`]: declarative configuration from code or `FASTMCP_SERVER_AUTH*` variables.
 //!
 //! Tokens are never logged: logs carry a short SHA-256 fingerprint instead.
