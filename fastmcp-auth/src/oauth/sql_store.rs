@@ -81,6 +81,53 @@ fn grant_of(row: &AnyRow, col: &str) -> StoreResult<Grant> {
     parse(&row.try_get::<String, _>(col).map_err(err)?)
 }
 
+/// A statement with its parameters bound.
+type Statement<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// How a claim on a single-use credential (code, refresh token) ended.
+enum Claim {
+    /// This call used it: its grant and token family.
+    Won(Grant, String),
+    /// It had been used before; its family is now revoked.
+    Reused,
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+impl SqlStore {
+    /// Runs a statement for its effect.
+    async fn run(&self, statement: Statement<'_>) -> StoreResult<()> {
+        statement.execute(&self.pool).await.map_err(err)?;
+        Ok(())
+    }
+
+    /// The row `query` finds, if any.
+    async fn row(&self, query: Statement<'_>) -> StoreResult<Option<AnyRow>> {
+        query.fetch_optional(&self.pool).await.map_err(err)
+    }
+
+    /// The text column `column` of the row `query` finds, if any.
+    async fn text(&self, query: Statement<'_>, column: &str) -> StoreResult<Option<String>> {
+        self.row(query).await?.map(|r| r.try_get::<String, _>(column).map_err(err)).transpose()
+    }
+
+    /// Uses a single-use credential: `claim` marks it used and returns `grant_data, family` (one
+    /// atomic statement decides who wins a race); otherwise `used` finds the family of one used
+    /// before, which is then revoked.
+    async fn claim(&self, claim: Statement<'_>, used: Statement<'_>, now: u64) -> StoreResult<Claim> {
+        if let Some(row) = self.row(claim).await? {
+            return Ok(Claim::Won(grant_of(&row, "grant_data")?, row.try_get("family").map_err(err)?));
+        }
+        match self.text(used, "family").await? {
+            Some(family) => {
+                self.revoke_family(&family, now).await?;
+                Ok(Claim::Reused)
+            }
+            None => Ok(Claim::Invalid),
+        }
+    }
+}
+
 impl Store for SqlStore {
     fn migrate(&self) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
@@ -97,28 +144,28 @@ impl Store for SqlStore {
 
     fn put_client(&self, c: ClientRecord) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO oauth_clients (client_id, secret_hash, metadata, created_at) VALUES ($1, $2, $3, $4)",
+            self.run(
+                sqlx::query(
+                    "INSERT INTO oauth_clients (client_id, secret_hash, metadata, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(c.client_id.clone())
+                .bind(c.secret_hash.clone())
+                .bind(json(&c)?)
+                .bind(i(c.created_at)),
             )
-            .bind(c.client_id.clone())
-            .bind(c.secret_hash.clone())
-            .bind(json(&c)?)
-            .bind(i(c.created_at))
-            .execute(&self.pool)
             .await
-            .map_err(err)?;
-            Ok(())
         })
     }
 
     fn get_client<'a>(&'a self, client_id: &'a str) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
         Box::pin(async move {
-            let row = sqlx::query("SELECT metadata FROM oauth_clients WHERE client_id = $1")
-                .bind(client_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            row.map(|r| parse(&r.try_get::<String, _>("metadata").map_err(err)?)).transpose()
+            let text = self
+                .text(
+                    sqlx::query("SELECT metadata FROM oauth_clients WHERE client_id = $1").bind(client_id),
+                    "metadata",
+                )
+                .await?;
+            text.map(|t| parse(&t)).transpose()
         })
     }
 
@@ -126,38 +173,35 @@ impl Store for SqlStore {
         Box::pin(async move {
             let upsert = "INSERT INTO oauth_pending (id_hash, request, expires_at) VALUES ($1, $2, $3) \
                           ON CONFLICT (id_hash) DO UPDATE SET request = excluded.request, expires_at = excluded.expires_at";
-            sqlx::query(upsert)
-                .bind(id_hash)
-                .bind(json(&request)?)
-                .bind(i(expires_at))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(())
+            self.run(sqlx::query(upsert).bind(id_hash).bind(json(&request)?).bind(i(expires_at))).await
         })
     }
 
     fn get_pending<'a>(&'a self, id_hash: &'a str) -> BoxFuture<'a, StoreResult<Option<PendingRequest>>> {
         Box::pin(async move {
-            let row = sqlx::query("SELECT request FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2")
-                .bind(id_hash)
-                .bind(i(crate::now_unix()))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            row.map(|r| parse(&r.try_get::<String, _>("request").map_err(err)?)).transpose()
+            let text = self
+                .text(
+                    sqlx::query("SELECT request FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2")
+                        .bind(id_hash)
+                        .bind(i(crate::now_unix())),
+                    "request",
+                )
+                .await?;
+            text.map(|t| parse(&t)).transpose()
         })
     }
 
     fn take_pending<'a>(&'a self, id_hash: &'a str) -> BoxFuture<'a, StoreResult<Option<PendingRequest>>> {
         Box::pin(async move {
-            let row = sqlx::query("DELETE FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2 RETURNING request")
-                .bind(id_hash)
-                .bind(i(crate::now_unix()))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            row.map(|r| parse(&r.try_get::<String, _>("request").map_err(err)?)).transpose()
+            let text = self
+                .text(
+                    sqlx::query("DELETE FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2 RETURNING request")
+                        .bind(id_hash)
+                        .bind(i(crate::now_unix())),
+                    "request",
+                )
+                .await?;
+            text.map(|t| parse(&t)).transpose()
         })
     }
 
@@ -169,46 +213,34 @@ impl Store for SqlStore {
         expires_at: u64,
     ) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query("INSERT INTO oauth_codes (code_hash, grant_data, family, expires_at) VALUES ($1, $2, $3, $4)")
+            self.run(
+                sqlx::query(
+                    "INSERT INTO oauth_codes (code_hash, grant_data, family, expires_at) VALUES ($1, $2, $3, $4)",
+                )
                 .bind(code_hash)
                 .bind(json(&grant)?)
                 .bind(family)
-                .bind(i(expires_at))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(())
+                .bind(i(expires_at)),
+            )
+            .await
         })
     }
 
     fn redeem_code<'a>(&'a self, code_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<CodeRedemption>> {
         Box::pin(async move {
-            // One atomic statement decides who wins a race between two redemptions.
-            let won = sqlx::query("UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING grant_data, family")
-                .bind(code_hash)
-                .bind(i(now))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            if let Some(row) = won {
-                return Ok(CodeRedemption::Fresh {
-                    grant: grant_of(&row, "grant_data")?,
-                    family: row.try_get("family").map_err(err)?,
-                });
-            }
+            let claim = sqlx::query(
+                "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                 RETURNING grant_data, family",
+            )
+            .bind(code_hash)
+            .bind(i(now));
             let used = sqlx::query("SELECT family FROM oauth_codes WHERE code_hash = $1 AND used_at IS NOT NULL")
-                .bind(code_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            match used {
-                Some(row) => {
-                    let family: String = row.try_get("family").map_err(err)?;
-                    self.revoke_family(&family, now).await?;
-                    Ok(CodeRedemption::Replayed)
-                }
-                None => Ok(CodeRedemption::Invalid),
-            }
+                .bind(code_hash);
+            Ok(match self.claim(claim, used, now).await? {
+                Claim::Won(grant, family) => CodeRedemption::Fresh { grant, family },
+                Claim::Reused => CodeRedemption::Replayed,
+                Claim::Invalid => CodeRedemption::Invalid,
+            })
         })
     }
 
@@ -220,89 +252,67 @@ impl Store for SqlStore {
         expires_at: u64,
     ) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
+            self.run(
             sqlx::query(
                 "INSERT INTO oauth_refresh_tokens (token_hash, family, grant_data, expires_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(token_hash)
             .bind(family)
             .bind(json(&grant)?)
-            .bind(i(expires_at))
-            .execute(&self.pool)
+            .bind(i(expires_at)),
+            )
             .await
-            .map_err(err)?;
-            Ok(())
         })
     }
 
     fn rotate_refresh<'a>(&'a self, token_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<RefreshRotation>> {
         Box::pin(async move {
-            let won = sqlx::query(
+            let claim = sqlx::query(
                 "UPDATE oauth_refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL AND expires_at > $2 \
                  AND family NOT IN (SELECT family FROM oauth_families WHERE revoked_at IS NOT NULL) RETURNING grant_data, family",
             )
             .bind(token_hash)
-            .bind(i(now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
-            if let Some(row) = won {
-                return Ok(RefreshRotation::Rotated {
-                    grant: grant_of(&row, "grant_data")?,
-                    family: row.try_get("family").map_err(err)?,
-                });
-            }
-            let rotated =
+            .bind(i(now));
+            let used =
                 sqlx::query("SELECT family FROM oauth_refresh_tokens WHERE token_hash = $1 AND rotated_at IS NOT NULL")
-                    .bind(token_hash)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(err)?;
-            match rotated {
-                Some(row) => {
-                    let family: String = row.try_get("family").map_err(err)?;
-                    self.revoke_family(&family, now).await?;
-                    Ok(RefreshRotation::Reused)
-                }
-                None => Ok(RefreshRotation::Invalid),
-            }
+                    .bind(token_hash);
+            Ok(match self.claim(claim, used, now).await? {
+                Claim::Won(grant, family) => RefreshRotation::Rotated { grant, family },
+                Claim::Reused => RefreshRotation::Reused,
+                Claim::Invalid => RefreshRotation::Invalid,
+            })
         })
     }
 
     fn get_refresh<'a>(&'a self, token_hash: &'a str, now: u64) -> BoxFuture<'a, StoreResult<Option<(Grant, String)>>> {
         Box::pin(async move {
-            let row = sqlx::query(
+            let query = sqlx::query(
                 "SELECT grant_data, family FROM oauth_refresh_tokens WHERE token_hash = $1 AND rotated_at IS NULL AND expires_at > $2 \
                  AND family NOT IN (SELECT family FROM oauth_families WHERE revoked_at IS NOT NULL)",
             )
             .bind(token_hash)
-            .bind(i(now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+            .bind(i(now));
+            let row = self.row(query).await?;
             row.map(|r| Ok((grant_of(&r, "grant_data")?, r.try_get::<String, _>("family").map_err(err)?))).transpose()
         })
     }
 
     fn revoke_family<'a>(&'a self, family: &'a str, now: u64) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
+            self.run(
             sqlx::query("INSERT INTO oauth_families (family, revoked_at) VALUES ($1, $2) ON CONFLICT (family) DO UPDATE SET revoked_at = excluded.revoked_at")
                 .bind(family)
-                .bind(i(now))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(())
+                .bind(i(now)),
+            )
+            .await
         })
     }
 
     fn family_revoked<'a>(&'a self, family: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
         Box::pin(async move {
-            let row = sqlx::query("SELECT family FROM oauth_families WHERE family = $1 AND revoked_at IS NOT NULL")
-                .bind(family)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(row.is_some())
+            let query = sqlx::query("SELECT family FROM oauth_families WHERE family = $1 AND revoked_at IS NOT NULL")
+                .bind(family);
+            Ok(self.row(query).await?.is_some())
         })
     }
 
@@ -314,6 +324,7 @@ impl Store for SqlStore {
         now: u64,
     ) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
+            self.run(
             sqlx::query(
                 "INSERT INTO oauth_consents (user_id, client_id, scope, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, created_at = excluded.created_at",
@@ -321,48 +332,44 @@ impl Store for SqlStore {
             .bind(user_id)
             .bind(client_id)
             .bind(scope)
-            .bind(i(now))
-            .execute(&self.pool)
+            .bind(i(now)),
+            )
             .await
-            .map_err(err)?;
-            Ok(())
         })
     }
 
     fn get_consent<'a>(&'a self, user_id: &'a str, client_id: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>> {
         Box::pin(async move {
-            let row = sqlx::query("SELECT scope FROM oauth_consents WHERE user_id = $1 AND client_id = $2")
-                .bind(user_id)
-                .bind(client_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            row.map(|r| r.try_get::<String, _>("scope").map_err(err)).transpose()
+            self.text(
+                sqlx::query("SELECT scope FROM oauth_consents WHERE user_id = $1 AND client_id = $2")
+                    .bind(user_id)
+                    .bind(client_id),
+                "scope",
+            )
+            .await
         })
     }
 
     fn put_key(&self, key: StoredKey) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query("INSERT INTO oauth_signing_keys (kid, private_key, created_at) VALUES ($1, $2, $3)")
-                .bind(key.kid)
-                .bind(key.private_key)
-                .bind(i(key.created_at))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(())
+            self.run(
+                sqlx::query("INSERT INTO oauth_signing_keys (kid, private_key, created_at) VALUES ($1, $2, $3)")
+                    .bind(key.kid)
+                    .bind(key.private_key)
+                    .bind(i(key.created_at)),
+            )
+            .await
         })
     }
 
     fn retire_keys_except<'a>(&'a self, kid: &'a str, now: u64) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query("UPDATE oauth_signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL")
-                .bind(kid)
-                .bind(i(now))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(())
+            self.run(
+                sqlx::query("UPDATE oauth_signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL")
+                    .bind(kid)
+                    .bind(i(now)),
+            )
+            .await
         })
     }
 
@@ -387,28 +394,26 @@ impl Store for SqlStore {
 
     fn put_user(&self, username: String, password_hash: String, now: u64) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO oauth_users (username, password_hash, created_at) VALUES ($1, $2, $3) \
+            self.run(
+                sqlx::query(
+                    "INSERT INTO oauth_users (username, password_hash, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
+                )
+                .bind(username)
+                .bind(password_hash)
+                .bind(i(now)),
             )
-            .bind(username)
-            .bind(password_hash)
-            .bind(i(now))
-            .execute(&self.pool)
             .await
-            .map_err(err)?;
-            Ok(())
         })
     }
 
     fn get_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>> {
         Box::pin(async move {
-            let row = sqlx::query("SELECT password_hash FROM oauth_users WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?;
-            row.map(|r| r.try_get::<String, _>("password_hash").map_err(err)).transpose()
+            self.text(
+                sqlx::query("SELECT password_hash FROM oauth_users WHERE username = $1").bind(username),
+                "password_hash",
+            )
+            .await
         })
     }
 
