@@ -875,17 +875,19 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
                 Ok(CodeRedemption::Invalid) => return bad_grant("invalid or expired authorization code"),
                 Err(e) => return unavailable(e),
             };
-            if grant.client_id != client.client_id {
+            // The code is spent either way; a failed redemption also ends its token family.
+            let refused = if grant.client_id != client.client_id {
+                Some("the code was issued to another client")
+            } else if get("redirect_uri") != grant.redirect_uri {
+                Some("redirect_uri does not match the authorization request")
+            } else if !pkce_ok(get("code_verifier"), &grant.code_challenge) {
+                Some("PKCE verification failed (code_verifier)")
+            } else {
+                None
+            };
+            if let Some(why) = refused {
                 let _ = store.revoke_family(&family, now).await;
-                return bad_grant("the code was issued to another client");
-            }
-            if get("redirect_uri") != grant.redirect_uri {
-                let _ = store.revoke_family(&family, now).await;
-                return bad_grant("redirect_uri does not match the authorization request");
-            }
-            if !pkce_ok(get("code_verifier"), &grant.code_challenge) {
-                let _ = store.revoke_family(&family, now).await;
-                return bad_grant("PKCE verification failed (code_verifier)");
+                return bad_grant(why);
             }
             if let Some(r) = form.get("resource")
                 && *r != grant.resource
