@@ -1,7 +1,7 @@
 //! [`PerConnection`]: the service factory of [`Server::serve_http`](crate::Server::serve_http).
-//! Every accepted connection gets its peer address (`ConnectInfo<SocketAddr>`) and its own
-//! [`ConnectionMemo`] in each request's extensions, so a client that keeps its connection alive
-//! and repeats its bearer token does not have the token hashed again on every request.
+//! Every accepted connection gets its peer address (`ConnectInfo<SocketAddr>`) and, when the
+//! server checks bearer tokens, its own [`ConnectionMemo`] in each request's extensions, so a
+//! client that keeps its connection alive and repeats its token does not have it hashed again.
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -21,11 +21,13 @@ use tower_service::Service;
 #[derive(Clone)]
 pub(crate) struct PerConnection {
     router: Router,
+    /// Give connections a memo (only servers that check bearer tokens use one).
+    memo: bool,
 }
 
 impl PerConnection {
-    pub(crate) fn new(router: Router) -> Self {
-        PerConnection { router }
+    pub(crate) fn new(router: Router, memo: bool) -> Self {
+        PerConnection { router, memo }
     }
 }
 
@@ -42,7 +44,7 @@ impl<'a> Service<IncomingStream<'a, TcpListener>> for PerConnection {
         ready(Ok(ConnectionService {
             router: self.router.clone(),
             peer: *stream.remote_addr(),
-            memo: Arc::new(ConnectionMemo::new()),
+            memo: self.memo.then(|| Arc::new(ConnectionMemo::new())),
         }))
     }
 }
@@ -52,7 +54,7 @@ impl<'a> Service<IncomingStream<'a, TcpListener>> for PerConnection {
 pub(crate) struct ConnectionService {
     router: Router,
     peer: SocketAddr,
-    memo: Arc<ConnectionMemo>,
+    memo: Option<Arc<ConnectionMemo>>,
 }
 
 impl Service<Request> for ConnectionService {
@@ -66,7 +68,9 @@ impl Service<Request> for ConnectionService {
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.peer));
-        request.extensions_mut().insert(self.memo.clone());
+        if let Some(memo) = &self.memo {
+            request.extensions_mut().insert(memo.clone());
+        }
         self.router.call(request)
     }
 }

@@ -690,10 +690,10 @@ impl Server {
     }
 
     /// Like [`serve_http`](Self::serve_http), on a listener the caller bound (port 0 in tests,
-    /// a socket handed over by systemd, …). Every connection gets its own
-    /// [`ConnectionMemo`](fastmcp_auth::ConnectionMemo), so a kept-alive client's repeated bearer
-    /// token is verified without being hashed again, and its peer address as
-    /// `ConnectInfo<SocketAddr>`.
+    /// a socket handed over by systemd, …). Every connection gets its peer address as
+    /// `ConnectInfo<SocketAddr>` and, when the server checks bearer tokens, its own
+    /// [`ConnectionMemo`](fastmcp_auth::ConnectionMemo), so a kept-alive client's repeated token
+    /// is verified without being hashed again.
     pub async fn serve_http_on(
         &self,
         listener: tokio::net::TcpListener,
@@ -705,11 +705,12 @@ impl Server {
         }
         let invalid = |e: ConfigError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string());
         let (router, provider) = self.build_router(config.clone()).map_err(invalid)?;
+        let bearer_tokens = provider.is_some();
         if let Some(p) = provider {
             p.start().await.map_err(invalid)?;
         }
         tracing::info!("MCP server `{}` listening on http://{local}{}", self.info().name, config.endpoint);
-        axum::serve(listener, super::connection::PerConnection::new(router))
+        axum::serve(listener, super::connection::PerConnection::new(router, bearer_tokens))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
