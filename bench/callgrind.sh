@@ -33,9 +33,7 @@ measure() { # name token auth — token: a literal, "mint:ALG" or empty; auth: n
     local url="http://127.0.0.1:$port/mcp"
     [[ "$token" == mint:* ]] && token="$(mint "$url" "${token#mint:}")"
     call "$url" "$token"
-    local auth=(); [[ -n "$token" ]] && auth=(-H "authorization: Bearer $token")
-    run() { "$OHA" --no-tui --output-format json -n "$1" -c 1 -m POST -T application/json \
-        -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY" "$url"; }
+    run() { oha_json "$url" "$token" -n "$1" -c 1; }
     run 200 >/dev/null
     callgrind_control -z "$pid" >/dev/null 2>&1
     local json; json="$(run "$N")"

@@ -49,3 +49,10 @@ call() {
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["result"]["content"][0]["text"]=="5", d' "$out" 2>/dev/null ||
         die "$1: tools/call did not return 5: $out"
 }
+# oha_json URL TOKEN OHA-ARGS... — oha's JSON summary of tools/call against URL (TOKEN may be empty).
+oha_json() {
+    local url="$1" token="$2"; shift 2
+    local auth=(); [[ -n "$token" ]] && auth=(-H "authorization: Bearer $token")
+    "$OHA" --no-tui --output-format json "$@" -m POST -T application/json \
+        -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY" "$url"
+}

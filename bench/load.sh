@@ -89,11 +89,7 @@ for v in "${VARIANTS[@]}"; do
 done
 
 # load VARIANT CONCURRENCY — oha's JSON summary of DURATION of tools/call against VARIANT.
-load() {
-    local auth=(); [[ -n "${TOKEN[$1]:-}" ]] && auth=(-H "authorization: Bearer ${TOKEN[$1]}")
-    "$OHA" --no-tui --output-format json -z "$DURATION" -c "$2" -m POST -T application/json \
-        -H 'accept: application/json, text/event-stream' "${auth[@]}" -d "$BODY" "${URL[$1]}"
-}
+load() { oha_json "${URL[$1]}" "${TOKEN[$1]:-}" -z "$DURATION" -c "$2"; }
 
 # ---- measure: rounds × concurrency × variants, interleaved (A B … then … B A: the order is
 # reversed every other round so that a slow drift of the machine favours no variant) ----
