@@ -852,6 +852,13 @@ fn pkce_ok(verifier: &str, challenge: &str) -> bool {
     valid && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes()))
 }
 
+/// `invalid_target` if the form names a `resource` other than the grant's.
+fn other_resource(form: &HashMap<String, String>, grant: &Grant, why: &'static str) -> Option<Response> {
+    form.get("resource")
+        .filter(|r| **r != grant.resource)
+        .map(|_| oauth_error(StatusCode::BAD_REQUEST, "invalid_target", why).into_response())
+}
+
 async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>) -> Response {
     let (store, client) = match authenticated(&s, &headers, &form).await {
         Ok(sc) => sc,
@@ -889,15 +896,8 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
                 let _ = store.revoke_family(&family, now).await;
                 return bad_grant(why);
             }
-            if let Some(r) = form.get("resource")
-                && *r != grant.resource
-            {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_target",
-                    "resource differs from the authorization request",
-                )
-                .into_response();
+            if let Some(r) = other_resource(&form, &grant, "resource differs from the authorization request") {
+                return r;
             }
             let refresh = client.grant_types.iter().any(|g| g == "refresh_token").then_some(family.as_str());
             s.tokens(&store, &grant, refresh).await
@@ -928,15 +928,8 @@ async fn token(s: OAuthServer, headers: HeaderMap, form: HashMap<String, String>
                 }
                 grant.scope = asked.to_string();
             }
-            if let Some(r) = form.get("resource")
-                && *r != grant.resource
-            {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_target",
-                    "resource differs from the original grant",
-                )
-                .into_response();
+            if let Some(r) = other_resource(&form, &grant, "resource differs from the original grant") {
+                return r;
             }
             s.tokens(&store, &grant, Some(&family)).await
         }

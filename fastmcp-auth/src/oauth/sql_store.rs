@@ -111,6 +111,15 @@ impl SqlStore {
         self.row(query).await?.map(|r| r.try_get::<String, _>(column).map_err(err)).transpose()
     }
 
+    /// The JSON document in column `column` of the row `query` finds, if any.
+    async fn document<T: serde::de::DeserializeOwned>(
+        &self,
+        query: Statement<'_>,
+        column: &str,
+    ) -> StoreResult<Option<T>> {
+        self.text(query, column).await?.map(|t| parse(&t)).transpose()
+    }
+
     /// Uses a single-use credential: `claim` marks it used and returns `grant_data, family` (one
     /// atomic statement decides who wins a race); otherwise `used` finds the family of one used
     /// before, which is then revoked.
@@ -159,13 +168,11 @@ impl Store for SqlStore {
 
     fn get_client<'a>(&'a self, client_id: &'a str) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
         Box::pin(async move {
-            let text = self
-                .text(
-                    sqlx::query("SELECT metadata FROM oauth_clients WHERE client_id = $1").bind(client_id),
-                    "metadata",
-                )
-                .await?;
-            text.map(|t| parse(&t)).transpose()
+            self.document(
+                sqlx::query("SELECT metadata FROM oauth_clients WHERE client_id = $1").bind(client_id),
+                "metadata",
+            )
+            .await
         })
     }
 
@@ -179,29 +186,25 @@ impl Store for SqlStore {
 
     fn get_pending<'a>(&'a self, id_hash: &'a str) -> BoxFuture<'a, StoreResult<Option<PendingRequest>>> {
         Box::pin(async move {
-            let text = self
-                .text(
-                    sqlx::query("SELECT request FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2")
-                        .bind(id_hash)
-                        .bind(i(crate::now_unix())),
-                    "request",
-                )
-                .await?;
-            text.map(|t| parse(&t)).transpose()
+            self.document(
+                sqlx::query("SELECT request FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2")
+                    .bind(id_hash)
+                    .bind(i(crate::now_unix())),
+                "request",
+            )
+            .await
         })
     }
 
     fn take_pending<'a>(&'a self, id_hash: &'a str) -> BoxFuture<'a, StoreResult<Option<PendingRequest>>> {
         Box::pin(async move {
-            let text = self
-                .text(
-                    sqlx::query("DELETE FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2 RETURNING request")
-                        .bind(id_hash)
-                        .bind(i(crate::now_unix())),
-                    "request",
-                )
-                .await?;
-            text.map(|t| parse(&t)).transpose()
+            self.document(
+                sqlx::query("DELETE FROM oauth_pending WHERE id_hash = $1 AND expires_at > $2 RETURNING request")
+                    .bind(id_hash)
+                    .bind(i(crate::now_unix())),
+                "request",
+            )
+            .await
         })
     }
 
